@@ -1,0 +1,34 @@
+"""Log lines that name an item by its URL instead of dumping its whole body."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from itemadapter import ItemAdapter
+from scrapy import Spider
+from scrapy.http import Response
+from scrapy.logformatter import LogFormatter, LogFormatterResult
+from twisted.python.failure import Failure
+
+
+class ArticleLogFormatter(LogFormatter):
+    """Scrapy's log formatter, with items shown as their URL."""
+
+    def scraped(self, item: Any, response: Response | Failure | None, spider: Spider
+                ) -> LogFormatterResult:
+        """Log a scraped item as its URL and title."""
+        result = super().scraped(item, response, spider)
+        result["args"] = {**result["args"], "item": _describe(item)}
+        return result
+
+    def dropped(self, item: Any, exception: BaseException, response: Response | Failure | None,
+                spider: Spider) -> LogFormatterResult:
+        """Log a dropped item as the reason (which names the URL)."""
+        result = super().dropped(item, exception, response, spider)
+        result["msg"] = "Dropped: %(exception)s"
+        return result
+
+
+def _describe(item: Any) -> str:
+    adapter = ItemAdapter(item)
+    return f"{adapter.get('title', '')!r} <{adapter.get('url', '')}>"

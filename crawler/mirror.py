@@ -1,0 +1,108 @@
+"""A local HTTP server that mirrors Sina from recorded pages and roll API answers.
+
+It serves, from a fixtures folder:
+- `/api/roll/get?lid=L&page=P` → `roll-L-page-P.json` (an empty list past the last page);
+- `/<host>/<path>` → the page whose `<stem>.json` meta names `https://<host>/<path>`.
+Sina URLs inside roll answers are rewritten to point at the mirror, so a crawl of it never
+leaves 127.0.0.1. Used by `scrapy demo` and by the end-to-end tests.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+_SINA_URL = re.compile(r"https?://([a-z0-9.-]+\.sina\.(?:com\.)?cn)/")
+EMPTY_ROLL_PAGE = {"result": {"status": {"code": 0, "msg": "succ"}, "data": []}}
+
+
+@dataclass
+class Route:
+    """One canned answer."""
+
+    body: bytes
+    content_type: str = "text/html; charset=utf-8"
+    status: int = 200
+
+
+@dataclass
+class Mirror:
+    """What the server answers, and a count of the paths it was asked for."""
+
+    fixtures: Path
+    routes: dict[str, Route] = field(default_factory=dict)
+    requests: Counter[str] = field(default_factory=Counter)
+    origin: str = ""
+
+    def load_pages(self) -> None:
+        """Route every fixture page to the path of its recorded URL."""
+        for meta_file in sorted(self.fixtures.glob("*.json")):
+            if meta_file.name.startswith("roll-"):
+                continue
+            url = json.loads(meta_file.read_text(encoding="utf-8"))["url"]
+            page = meta_file.with_suffix(".html")
+            self.routes[mirror_path(url)] = Route(page.read_bytes())
+
+    def roll_answer(self, query: str) -> Route:
+        """Answer a roll API request from `roll-<lid>-page-<page>.json`."""
+        params = parse_qs(query)
+        lid, page = params.get("lid", [""])[0], params.get("page", ["1"])[0]
+        answer = self.fixtures / f"roll-{lid}-page-{page}.json"
+        body = answer.read_bytes() if answer.exists() else json.dumps(EMPTY_ROLL_PAGE).encode()
+        rewritten = _SINA_URL.sub(lambda m: f"{self.origin}/{m.group(1)}/", body.decode())
+        return Route(rewritten.encode(), "application/json; charset=utf-8")
+
+    def answer(self, target: str) -> Route:
+        """Find the answer for a request target (path and query)."""
+        parts = urlsplit(target)
+        self.requests[parts.path] += 1
+        if parts.path in self.routes:
+            return self.routes[parts.path]
+        if parts.path == "/api/roll/get":
+            return self.roll_answer(parts.query)
+        return Route(b"not found", "text/plain", 404)
+
+
+def mirror_path(url: str) -> str:
+    """Return the mirror path of a real URL: `/<host><path>`."""
+    parts = urlsplit(url)
+    return f"/{parts.hostname}{parts.path}"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    mirror: Mirror
+
+    def do_GET(self) -> None:
+        route = self.mirror.answer(self.path)
+        self.send_response(route.status)
+        self.send_header("Content-Type", route.content_type)
+        self.send_header("Content-Length", str(len(route.body)))
+        self.end_headers()
+        self.wfile.write(route.body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        """Stay quiet: the crawler logs what it fetches."""
+
+
+@contextmanager
+def serve(mirror: Mirror) -> Iterator[Mirror]:
+    """Run the mirror on 127.0.0.1 (a free port) in a thread for the duration of a block."""
+    handler = type("Handler", (_Handler,), {"mirror": mirror})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    mirror.origin = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield mirror
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

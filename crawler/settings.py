@@ -1,0 +1,47 @@
+"""Scrapy settings of the finance-news archiver. Override any with `-s NAME=VALUE`."""
+
+BOT_NAME = "crawler"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+COMMANDS_MODULE = "crawler.commands"
+
+# Polite by default: robots.txt, a real browser's User-Agent (Sina answers 403 to some bots),
+# AutoThrottle, a small per-site concurrency and a few retries.
+ROBOTSTXT_OBEY = True
+USER_AGENT = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+)
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+DOWNLOAD_TIMEOUT = 30
+
+ITEM_PIPELINES = {
+    "pipelines.clean.CleanHtmlPipeline": 100,
+    "pipelines.boilerplate.BoilerplatePipeline": 200,
+    "pipelines.validate.ValidatePipeline": 300,
+    "pipelines.export.MarkdownExportPipeline": 900,
+}
+LOG_FORMATTER = "crawler.logformatter.ArticleLogFormatter"
+LOG_LEVEL = "INFO"
+
+# The Markdown archive.
+MARKDOWN_EXPORT_ENABLED = True
+MARKDOWN_EXPORT_DIR = "output"
+MARKDOWN_EXTRA_FIELDS: list[str] = []  # any of: url, media_source, editor, doc_id
+
+# Sina Finance's roll API: point it at a mirror (or the offline demo) to crawl elsewhere.
+SINA_ROLL_API_URL = "https://feed.mix.sina.com.cn/api/roll/get"
+SINA_ROLL_PAGE_SIZE = 50
+SINA_ROLL_REFERER = "https://finance.sina.com.cn/"
+
+# The offline demo (`scrapy demo`): recorded pages and made-up roll API answers.
+DEMO_FIXTURES_DIR = "tests/fixtures/sina"
+
+FEED_EXPORT_ENCODING = "utf-8"

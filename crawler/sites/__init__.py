@@ -1,0 +1,44 @@
+"""Registry of site profiles: every module in this package declares one `Site`."""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import pkgutil
+
+from crawler.sites.base import Channel, ExtractionError, Site
+
+__all__ = ["Channel", "ExtractionError", "Site", "all_sites", "site_by_name", "site_for_url", "site_named"]
+
+
+@functools.cache
+def all_sites() -> tuple[Site, ...]:
+    """Import every site module of this package and return one instance of each site."""
+    for module in pkgutil.iter_modules(__path__):
+        if module.name not in {"base", "extract"}:
+            importlib.import_module(f"{__name__}.{module.name}")
+    return tuple(cls() for cls in Site.__subclasses__())
+
+
+def site_named(key: str) -> Site:
+    """Return the site whose key is `key`."""
+    for site in all_sites():
+        if site.key == key:
+            return site
+    raise KeyError(f"no site profile named {key!r}")
+
+
+def site_for_url(url: str) -> Site:
+    """Return the site whose hosts include the URL's host."""
+    for site in all_sites():
+        if site.handles(url):
+            return site
+    raise KeyError(f"no site profile for {url}")
+
+
+def site_by_name(name: str) -> Site:
+    """Return the site whose display name (the articles' `site` field) is `name`."""
+    for site in all_sites():
+        if site.name == name:
+            return site
+    raise KeyError(f"no site profile named {name!r}")

@@ -1,0 +1,56 @@
+"""What a site declares: its name, hosts, channels, boilerplate, and a page parser."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from scrapy.http import TextResponse
+
+from crawler.items import Article
+
+
+class ExtractionError(ValueError):
+    """A page could not be turned into an article; the message says why."""
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One listing of a site, filed under a topic / site / channel category triple."""
+
+    id: str
+    name: str
+    categories: tuple[str, str, str]
+    params: dict[str, str] = field(default_factory=dict)
+
+
+class Site:
+    """A news site: a declaration (class attributes) plus a page parser (`parse`)."""
+
+    key: ClassVar[str]  # short name used in settings and spider names
+    name: ClassVar[str]  # the site's name as written in `author` and categories
+    hosts: ClassVar[tuple[str, ...]]  # domains whose pages this site parses (subdomains too)
+    channels: ClassVar[tuple[Channel, ...]]
+    default_channel: ClassVar[str]
+    default_image: ClassVar[str]  # lead image when an article has none
+    boilerplate: ClassVar[tuple[str, ...]] = ()  # CSS selectors removed from the body
+
+    def channel(self, channel_id: str) -> Channel:
+        """Return the declared channel with this id."""
+        for channel in self.channels:
+            if channel.id == channel_id:
+                return channel
+        known = ", ".join(c.id for c in self.channels)
+        raise KeyError(f"{self.key} has no channel {channel_id!r} (known: {known})")
+
+    def handles(self, url: str) -> bool:
+        """Tell whether a URL's host belongs to this site."""
+        host = (urlsplit(url).hostname or "").lower()
+        return any(host == domain or host.endswith("." + domain) for domain in self.hosts)
+
+    def parse(
+        self, response: TextResponse, channel: Channel, listing: dict[str, Any] | None = None
+    ) -> Article:
+        """Turn an article page (and its listing entry, if any) into an Article."""
+        raise NotImplementedError

@@ -1,0 +1,161 @@
+"""The `sina` spider: discovers Sina Finance articles through the roll API."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, Self
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.http import Request, Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+from w3lib.url import add_or_replace_parameters
+
+from crawler.items import Article
+from crawler.sites import Channel, ExtractionError, site_named
+
+
+class RollAnswerError(ValueError):
+    """A roll API answer that cannot be read; the message says why."""
+
+
+def roll_entries(response: Response) -> list[dict[str, Any]]:
+    """Return the article entries of a roll API answer, newest first."""
+    try:
+        answer = json.loads(response.body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise RollAnswerError(f"not JSON ({error})") from None
+    result = answer.get("result") if isinstance(answer, dict) else None
+    if not isinstance(result, dict):
+        raise RollAnswerError("no `result` object")
+    status = result.get("status")
+    code = status.get("code") if isinstance(status, dict) else None
+    if code not in (0, "0"):
+        message = status.get("msg", "") if isinstance(status, dict) else ""
+        raise RollAnswerError(f"status.code is {code!r}, not 0 ({message})")
+    data = result.get("data")
+    if not isinstance(data, list):
+        raise RollAnswerError("no `data` list")
+    return [entry for entry in data if isinstance(entry, dict)]
+
+
+class SinaSpider(scrapy.Spider):
+    """List channels through the roll API and hand each article page to the Sina parser.
+
+    Arguments: `-a channels=1686,1687` (lids, or `all`; default the site's default channel),
+    `-a max_pages=N` (list pages read per channel, default 1).
+    """
+
+    name = "sina"
+    site = site_named("sina")
+
+    def __init__(self, channels: str = "", max_pages: str = "1", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.channels = self.pick_channels(channels)
+        try:
+            self.max_pages = int(max_pages)
+        except ValueError:
+            self.max_pages = 0
+        if self.max_pages < 1:
+            raise ValueError(f"max_pages must be a whole number ≥ 1, not {max_pages!r}")
+        self.api_url = ""
+        self.page_size = 50
+        self.referer = ""
+
+    @classmethod
+    def pick_channels(cls, spec: str) -> list[Channel]:
+        """Read `-a channels=`: comma-separated lids, `all`, or empty for the default."""
+        if spec.strip().lower() == "all":
+            return list(cls.site.channels)
+        ids = [part.strip() for part in spec.split(",") if part.strip()]
+        return [cls.site.channel(lid) for lid in ids or [cls.site.default_channel]]
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        """Read the SINA_ROLL_* settings; follow article links on the API's host too."""
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.api_url = settings.get("SINA_ROLL_API_URL")
+        spider.page_size = settings.getint("SINA_ROLL_PAGE_SIZE", 50)
+        spider.referer = settings.get("SINA_ROLL_REFERER", "")
+        api_host = urlsplit(spider.api_url).hostname or ""
+        spider.allowed_domains = [*cls.site.hosts, api_host]
+        return spider
+
+    async def start(self) -> AsyncIterator[Request]:
+        """Ask for the first list page of every chosen channel."""
+        for channel in self.channels:
+            yield self.list_request(channel, 1)
+
+    def list_request(self, channel: Channel, page: int) -> Request:
+        """Build the roll API request for one list page of a channel."""
+        url = add_or_replace_parameters(
+            self.api_url, {**channel.params, "num": str(self.page_size), "page": str(page)}
+        )
+        return Request(
+            url,
+            headers={"Referer": self.referer} if self.referer else {},
+            callback=self.parse_list,
+            errback=self.request_failed,
+            cb_kwargs={"channel": channel, "page": page},
+        )
+
+    def parse_list(self, response: Response, channel: Channel, page: int) -> Iterator[Request]:
+        """Follow every article of a list page, then the next list page."""
+        stats = self.crawler.stats
+        assert stats is not None
+        try:
+            entries = roll_entries(response)
+        except RollAnswerError as error:
+            stats.inc_value("sina/list/bad_answers")
+            self.logger.error("Bad roll API answer <%s>: %s", response.url, error)
+            return
+        stats.inc_value("sina/list/pages")
+        self.logger.info(
+            "Channel %s (%s) page %d: %d articles listed",
+            channel.id, channel.name, page, len(entries),
+        )  # fmt: skip
+        for entry in entries:
+            url = str(entry.get("url") or entry.get("wapurl") or "").strip()
+            if not url:
+                stats.inc_value("sina/list/entries_without_url")
+                self.logger.warning("Roll entry without a URL <%s>: %r", response.url, entry)
+                continue
+            yield response.follow(
+                url,
+                callback=self.parse_article,
+                errback=self.request_failed,
+                cb_kwargs={"channel": channel, "listing": entry},
+            )
+        if entries and page < self.max_pages:
+            yield self.list_request(channel, page + 1)
+
+    def parse_article(
+        self, response: Response, channel: Channel, listing: dict[str, Any]
+    ) -> Iterator[Article]:
+        """Extract the article with the site's parser; log and count a page that fails."""
+        stats = self.crawler.stats
+        assert stats is not None
+        try:
+            if not isinstance(response, TextResponse):
+                raise ExtractionError("not a text page")
+            yield self.site.parse(response, channel, listing)
+        except ExtractionError as error:
+            stats.inc_value("sina/article/extraction_errors")
+            self.logger.warning("Cannot extract an article <%s>: %s", response.url, error)
+
+    def request_failed(self, failure: Failure) -> None:
+        """Log and count a request that failed for good (after retries)."""
+        stats = self.crawler.stats
+        assert stats is not None
+        request = failure.request  # type: ignore[attr-defined]
+        kind = "list" if request.callback == self.parse_list else "article"
+        if failure.check(HttpError):
+            reason = f"HTTP {failure.value.response.status}"
+        else:
+            reason = failure.getErrorMessage() or failure.type.__name__
+        stats.inc_value(f"sina/{kind}/request_failures")
+        self.logger.error("Request failed <%s>: %s", request.url, reason)

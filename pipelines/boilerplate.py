@@ -1,0 +1,121 @@
+"""Stage 2, boilerplate: remove what the site wraps around the article, pick the lead image.
+
+Stages of `remove_boilerplate`, in order:
+- `remove_selected`: the site's declared selectors plus the generic ones below;
+- `remove_boilerplate_lines`: short blocks that read as an editor line, a disclaimer or an
+  app/QR-code promotion;
+- `remove_empty_blocks`: blocks left with no text and no media (video/chart placeholders).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from itemadapter import ItemAdapter
+from lxml.cssselect import CSSSelector
+from lxml.etree import _Element
+
+from crawler.sites import site_by_name
+from crawler.sites.extract import https_url
+from pipelines.html import is_block, parse_fragment, serialize_fragment
+
+# Selectors that mark boilerplate on any site; each site adds its own (`Site.boilerplate`).
+GENERIC_SELECTORS = (
+    "[class*='qrcode']",
+    "[class*='erweima']",
+    "[id*='qrcode']",
+    "[class~='article-editor']",
+)
+
+# Text that makes a short block boilerplate. Checked only on blocks shorter than
+# BOILERPLATE_LINE_MAX_CHARS, so an article paragraph that merely mentions it stays.
+BOILERPLATE_LINES = re.compile(
+    r"^[(（\[【]?\s*(?:责任编辑|编辑|责编|免责声明)\s*[:：]"
+    r"|扫描二维码|扫码下载|下载.{0,8}APP|尽在.{0,8}APP",
+    re.IGNORECASE,
+)
+BOILERPLATE_LINE_MAX_CHARS = 200
+
+MEDIA_TAGS = ("img", "video", "audio", "picture", "svg", "table", "hr")
+
+
+def _text(element: _Element) -> str:
+    return " ".join("".join(element.itertext()).split())
+
+
+def remove_selected(root: _Element, selectors: tuple[str, ...]) -> None:
+    """Remove every element that one of the CSS selectors matches."""
+    for selector in selectors:
+        for element in CSSSelector(selector)(root):
+            _drop(element)
+
+
+def remove_boilerplate_lines(root: _Element) -> None:
+    """Remove short blocks that are editor lines, disclaimers or app/QR promotions."""
+    for element in [e for e in root.iter() if is_block(e)]:
+        text = _text(element)
+        if (
+            text
+            and len(text) <= BOILERPLATE_LINE_MAX_CHARS
+            and BOILERPLATE_LINES.search(text)
+            and element.getparent() is not None
+        ):
+            _drop(element)
+
+
+def remove_empty_blocks(root: _Element) -> None:
+    """Remove blocks with no text and no media, innermost first."""
+    for element in reversed([e for e in root.iter() if e is not root and is_block(e)]):
+        if element.tag in ("td", "th", "tr", "tbody", "thead", "tfoot", "hr"):
+            continue
+        if not _text(element) and next(element.iter(*MEDIA_TAGS), None) is None:
+            _drop(element)
+
+
+def _drop(element: _Element) -> None:
+    """Remove an element but keep its tail text in place."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    tail = element.tail or ""
+    previous = element.getprevious()
+    if tail.strip():
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(element)
+
+
+def remove_boilerplate(body_html: str, site_selectors: tuple[str, ...] = ()) -> str:
+    """Run every boilerplate stage on a cleaned article body."""
+    root = parse_fragment(body_html)
+    remove_selected(root, site_selectors + GENERIC_SELECTORS)
+    remove_boilerplate_lines(root)
+    remove_empty_blocks(root)
+    return serialize_fragment(root)
+
+
+def first_image(body_html: str, base_url: str) -> str:
+    """Return the https URL of the body's first image, or an empty string."""
+    for img in parse_fragment(body_html).iter("img"):
+        src = img.get("src", "").strip()
+        if src:
+            return https_url(src, base_url)
+    return ""
+
+
+class BoilerplatePipeline:
+    """Remove boilerplate from each article's body and settle its lead image."""
+
+    def process_item(self, item: Any) -> Any:
+        """Strip the site's and the generic boilerplate, then choose the lead image."""
+        adapter = ItemAdapter(item)
+        site = site_by_name(adapter["site"])
+        adapter["body_html"] = remove_boilerplate(adapter["body_html"], site.boilerplate)
+        adapter["lead_image"] = first_image(adapter["body_html"], adapter["url"]) or adapter[
+            "lead_image"
+        ]
+        return item
+

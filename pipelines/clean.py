@@ -1,0 +1,93 @@
+"""Stage 1, clean: strip what is not article markup and make the body's URLs absolute.
+
+Stages of `clean_html`, in order:
+- `remove_unwanted_nodes`: comments, scripts, styles, frames, embeds, forms, meta and links;
+- `remove_script_attributes`: `on*` handlers and `javascript:`-like URLs;
+- `resolve_lazy_images`: `data-src` / `data-original` become `src`;
+- `absolutize_urls`: `img@src` and `a@href` made absolute;
+- `mark_images_no_referrer`: every image gets `referrerpolicy="no-referrer"`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from itemadapter import ItemAdapter
+from lxml import etree
+from lxml.etree import _Element
+
+from crawler.sites.extract import absolute_url
+from pipelines.html import parse_fragment, serialize_fragment
+
+UNWANTED_TAGS = (
+    "script", "style", "iframe", "frame", "frameset", "noscript", "link", "meta", "object",
+    "embed", "applet", "form", "base", "template",
+)  # fmt: skip
+LAZY_SRC_ATTRIBUTES = ("data-src", "data-original", "data-lazy-src")
+URL_ATTRIBUTES = ("href", "src", "action", "formaction", "poster", "background")
+_SCRIPT_URL = re.compile(r"^\s*(?:javascript|vbscript|data)\s*:", re.IGNORECASE)
+
+
+def remove_unwanted_nodes(root: _Element) -> None:
+    """Remove comments and elements that carry no article content or run code."""
+    etree.strip_elements(root, etree.Comment, etree.ProcessingInstruction, with_tail=False)
+    etree.strip_elements(root, *UNWANTED_TAGS, with_tail=False)
+
+
+def remove_script_attributes(root: _Element) -> None:
+    """Remove event-handler attributes and URLs that would run script."""
+    for element in root.iter(tag=etree.Element):
+        for name in list(element.attrib):
+            lowered = name.lower()
+            value = element.attrib[name]
+            if lowered.startswith("on") or (
+                lowered in URL_ATTRIBUTES and _SCRIPT_URL.match(value)
+            ):
+                del element.attrib[name]
+
+
+def resolve_lazy_images(root: _Element) -> None:
+    """Put a lazy-loaded image's real URL into `src`, replacing the placeholder."""
+    for img in root.iter("img"):
+        for name in LAZY_SRC_ATTRIBUTES:
+            real = img.attrib.pop(name, "").strip()
+            if real and not _SCRIPT_URL.match(real):
+                img.set("src", real)
+
+
+def absolutize_urls(root: _Element, base_url: str) -> None:
+    """Make image and link URLs absolute (protocol-relative ones become https)."""
+    for element, attribute in [(img, "src") for img in root.iter("img")] + [
+        (a, "href") for a in root.iter("a")
+    ]:
+        value = element.get(attribute)
+        if value and not value.startswith("#"):
+            element.set(attribute, absolute_url(value, base_url))
+
+
+def mark_images_no_referrer(root: _Element) -> None:
+    """Ask browsers not to send a Referer: Sina's image host refuses foreign ones."""
+    for img in root.iter("img"):
+        img.set("referrerpolicy", "no-referrer")
+
+
+def clean_html(body_html: str, base_url: str) -> str:
+    """Run every cleaning stage on an article body."""
+    root = parse_fragment(body_html)
+    remove_unwanted_nodes(root)
+    remove_script_attributes(root)
+    resolve_lazy_images(root)
+    absolutize_urls(root, base_url)
+    mark_images_no_referrer(root)
+    return serialize_fragment(root)
+
+
+class CleanHtmlPipeline:
+    """Clean each article's body HTML."""
+
+    def process_item(self, item: Any) -> Any:
+        """Replace the body with its cleaned version."""
+        adapter = ItemAdapter(item)
+        adapter["body_html"] = clean_html(adapter["body_html"], adapter["url"])
+        return item

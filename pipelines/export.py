@@ -1,0 +1,139 @@
+"""Stage 4, export: write each article to its Markdown file in the archive, atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+from itemadapter import ItemAdapter
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.statscollectors import StatsCollector
+
+from pipelines.markdown import MarkdownItemExporter
+
+logger = logging.getLogger(__name__)
+
+MAX_NAME_BYTES = 255
+_UNSAFE_NAME_CHARS = re.compile(r'[\x00-\x1f\x7f:/\\?*"<>|\[\]#\u2028\u2029]+')
+
+
+def safe_name(text: str, suffix: str = "", fallback: str = "untitled") -> str:
+    """Make a file or folder name from text: no separators, controls or `..`; ≤255 bytes."""
+    name = " ".join(_UNSAFE_NAME_CHARS.sub("_", text).split()).strip(" .") or fallback
+    budget = MAX_NAME_BYTES - len(suffix.encode())
+    while len(name.encode()) > budget:
+        name = name[:-1]
+    return name.rstrip(" .") + suffix
+
+
+def article_folder(root: Path, categories: tuple[str, ...]) -> Path:
+    """Return the folder of a category triple: `<root>/<topic>/<site>/<channel>`."""
+    return root.joinpath(*(safe_name(part) for part in categories))
+
+
+def article_key(adapter: ItemAdapter) -> str:
+    """Return the short stable suffix that tells apart two articles with one title."""
+    return safe_name(adapter.get("doc_id") or "", fallback="") or hashlib.sha1(
+        adapter["url"].encode()
+    ).hexdigest()[:12]
+
+
+def document_identity(text: str) -> tuple[object, object] | None:
+    """Read the (title, date) pair that identifies the article in a seed-format document."""
+    try:
+        data = yaml.safe_load(text.split("\n---\n", 2)[1]) if text.startswith("\n---\n") else None
+    except (IndexError, yaml.YAMLError):
+        return None
+    return (data.get("title"), data.get("date")) if isinstance(data, dict) else None
+
+
+def file_identity(path: Path) -> tuple[object, object] | None:
+    """Read the identity of the article stored in a file, or None if unreadable."""
+    try:
+        return document_identity(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write a file whole or not at all: a temporary file in the same folder, then rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+class MarkdownExportPipeline:
+    """Write each article to `MARKDOWN_EXPORT_DIR/<topic>/<site>/<channel>/<title>.md`."""
+
+    writes_archive = True  # `scrapy render` leaves out the pipelines that touch the archive
+
+    def __init__(self, root: Path, extra_fields: tuple[str, ...], stats: StatsCollector) -> None:
+        self.root = root
+        self.extra_fields = extra_fields
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> MarkdownExportPipeline:
+        """Build the pipeline from the MARKDOWN_EXPORT_* settings."""
+        settings = crawler.settings
+        if not settings.getbool("MARKDOWN_EXPORT_ENABLED", True):
+            raise NotConfigured("MARKDOWN_EXPORT_ENABLED is off")
+        assert crawler.stats is not None
+        return cls(
+            Path(settings.get("MARKDOWN_EXPORT_DIR", "output")),
+            tuple(settings.getlist("MARKDOWN_EXTRA_FIELDS")),
+            crawler.stats,
+        )
+
+    def render(self, item: Any) -> bytes:
+        """Return the bytes of the article's Markdown document."""
+        buffer = io.BytesIO()
+        exporter = MarkdownItemExporter(buffer, extra_fields=self.extra_fields)
+        exporter.start_exporting()
+        exporter.export_item(item)
+        exporter.finish_exporting()
+        return buffer.getvalue()
+
+    def target_path(self, adapter: ItemAdapter, identity: tuple[object, object] | None) -> Path:
+        """Return the article's file: named after its title, suffixed if another has it."""
+        folder = article_folder(self.root, tuple(adapter["categories"]))
+        path = folder / safe_name(adapter["title"], ".md")
+        if not path.exists() or file_identity(path) == identity:
+            return path
+        return folder / safe_name(adapter["title"], f"_{article_key(adapter)}.md")
+
+    def process_item(self, item: Any) -> Any:
+        """Write the article unless its file already holds exactly these bytes."""
+        adapter = ItemAdapter(item)
+        data = self.render(item)
+        identity = document_identity(data.decode("utf-8"))
+        path = self.target_path(adapter, identity)
+        try:
+            if path.exists() and path.read_bytes() == data:
+                self.stats.inc_value("markdown/unchanged")
+                return item
+            existed = path.exists()
+            write_atomically(path, data)
+        except OSError as error:
+            self.stats.inc_value("markdown/write_errors")
+            raise DropItem(f"cannot write {path} for {adapter['url']}: {error}") from error
+        self.stats.inc_value("markdown/updated" if existed else "markdown/written")
+        logger.info("%s %s <%s>", "Updated" if existed else "Wrote", path, adapter["url"])
+        return item
+

@@ -1,0 +1,140 @@
+"""The seed archive format: YAML front matter in the seeds' exact layout, then the body."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC
+from email.utils import format_datetime
+from typing import IO, Any
+
+import frontmatter
+import yaml
+from frontmatter.default_handlers import YAMLHandler
+from itemadapter import ItemAdapter
+from scrapy.exporters import BaseItemExporter
+
+# Characters a YAML scalar cannot hold (PyYAML's reader rejects them) or that YAML reads as
+# line breaks (NEL, LS, PS), plus every other control character: a title is one line.
+_UNPRINTABLE = re.compile(
+    "[^\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]+|[\x85\u2028\u2029]+"
+)
+
+# Item fields that MARKDOWN_EXTRA_FIELDS may add after `thumbnail`, with their YAML keys.
+EXTRA_FIELD_KEYS = {
+    "url": "source_url",
+    "media_source": "media_source",
+    "editor": "editor",
+    "doc_id": "doc_id",
+}
+
+_KEY_ORDER = ("title", "categories", "headimg", "author", "comments", "date", "thumbnail")
+
+
+def one_line(value: str) -> str:
+    """Turn line breaks and other unprintable characters into single spaces."""
+    return _UNPRINTABLE.sub(" ", value)
+
+
+def _parses_back(yaml_value: str, value: object) -> bool:
+    try:
+        return bool(yaml.safe_load(f"k: {yaml_value}") == {"k": value})
+    except yaml.YAMLError:
+        return False
+
+
+def single_quoted(value: str) -> str:
+    """Quote a one-line value in YAML single quotes, doubling any `'` inside."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def quoted_title(title: str) -> str:
+    """Quote a title as the seeds do: single quotes, or double quotes when it holds `'`."""
+    title = one_line(title)
+    if "'" not in title:
+        return single_quoted(title)
+    double = f'"{title}"'
+    if '"' not in title and "\\" not in title and _parses_back(double, title):
+        return double
+    return single_quoted(title)
+
+
+def plain_or_quoted(value: str) -> str:
+    """Write a value as a plain YAML scalar when it reads back unchanged, else quote it."""
+    value = one_line(value)
+    if value and _parses_back(value, value):
+        return value
+    return single_quoted(value)
+
+
+def front_matter_lines(metadata: dict[str, Any]) -> list[str]:
+    """Lay out the front matter keys exactly as the seed documents do."""
+    lines = [
+        f"title: {quoted_title(metadata['title'])}",
+        "categories: ",
+        *(f" - {plain_or_quoted(name)}" for name in metadata["categories"]),
+        f"headimg: {single_quoted(one_line(metadata['headimg']))}",
+        f"author: {plain_or_quoted(metadata['author'])}",
+        "comments: false",
+        f"date: {metadata['date']}",
+        f"thumbnail: {single_quoted(one_line(metadata['thumbnail']))}",
+    ]
+    lines += [f"{key}: {plain_or_quoted(str(value))}" for key, value in metadata.items()
+              if key not in _KEY_ORDER]
+    return lines
+
+
+class SeedLayoutHandler(YAMLHandler):
+    """A python-frontmatter handler that writes the seed documents' layout byte for byte."""
+
+    def export(self, metadata: dict[str, object], **kwargs: object) -> str:
+        """Write the front matter block (without its `---` lines)."""
+        return "\n".join(front_matter_lines(metadata))
+
+    def format(self, post: frontmatter.Post, **kwargs: object) -> str:
+        """Write the whole document: blank line, front matter, the body in its `<div>`."""
+        return (
+            f"\n---\n{self.export(post.metadata)}\n---\n\n"
+            f"<div>   \n{post.content}  \n</div>\n{' ' * 12}"
+        )
+
+
+def article_post(item: Any, extra_fields: tuple[str, ...] = ()) -> frontmatter.Post:
+    """Build the front-matter post of an article item."""
+    adapter = ItemAdapter(item)
+    published = adapter["published"]
+    metadata: dict[str, Any] = {
+        "title": adapter["title"],
+        "categories": list(adapter["categories"]),
+        "headimg": adapter["lead_image"],
+        "author": adapter["site"],
+        "comments": False,
+        "date": format_datetime(published.astimezone(UTC), usegmt=True),
+        "thumbnail": adapter["lead_image"],
+    }
+    for name in extra_fields:
+        if adapter.get(name):
+            metadata[EXTRA_FIELD_KEYS[name]] = adapter[name]
+    return frontmatter.Post(adapter["body_html"], handler=SeedLayoutHandler(), **metadata)
+
+
+def format_article(item: Any, extra_fields: tuple[str, ...] = ()) -> str:
+    """Render an article item as the Markdown document the archive stores."""
+    return frontmatter.dumps(article_post(item, extra_fields))
+
+
+class MarkdownItemExporter(BaseItemExporter):
+    """Scrapy item exporter writing one article as a seed-format Markdown document."""
+
+    def __init__(self, file: IO[bytes], **kwargs: Any) -> None:
+        extra = kwargs.pop("extra_fields", ())
+        super().__init__(dont_fail=True, **kwargs)
+        unknown = set(extra) - EXTRA_FIELD_KEYS.keys()
+        if unknown:
+            raise ValueError(f"unknown extra front-matter fields: {sorted(unknown)}")
+        self.file = file
+        self.extra_fields = tuple(extra)
+
+    def export_item(self, item: Any) -> None:
+        """Write the item's document to the file."""
+        self.file.write(format_article(item, self.extra_fields).encode(self.encoding or "utf-8"))
+
