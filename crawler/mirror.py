@@ -51,14 +51,19 @@ class Mirror:
             page = meta_file.with_suffix(".html")
             self.routes[mirror_path(url)] = Route(page.read_bytes())
 
-    def roll_answer(self, query: str) -> Route:
-        """Answer a roll API request from `roll-<lid>-page-<page>.json`."""
-        params = parse_qs(query)
-        lid, page = params.get("lid", [""])[0], params.get("page", ["1"])[0]
+    def roll_route(self, lid: str, page: str) -> Route:
+        """Answer one list page from `roll-<lid>-page-<page>.json` (empty past the last)."""
         answer = self.fixtures / f"roll-{lid}-page-{page}.json"
         body = answer.read_bytes() if answer.exists() else json.dumps(EMPTY_ROLL_PAGE).encode()
-        rewritten = _SINA_URL.sub(lambda m: f"{self.origin}/{m.group(1)}/", body.decode())
-        return Route(rewritten.encode(), "application/json; charset=utf-8")
+        return Route(body, "application/json; charset=utf-8")
+
+    def roll_answer(self, query: str) -> Route:
+        """Answer a roll API request, with Sina URLs rewritten to point at the mirror."""
+        params = parse_qs(query)
+        route = self.roll_route(params.get("lid", [""])[0], params.get("page", ["1"])[0])
+        text = route.body.decode("utf-8", errors="replace")
+        rewritten = _SINA_URL.sub(lambda m: f"{self.origin}/{m.group(1)}/", text)
+        return Route(rewritten.encode(), route.content_type, route.status)
 
     def answer(self, target: str) -> Route:
         """Find the answer for a request target (path and query)."""

@@ -1,0 +1,93 @@
+"""Helpers for tests: split seed-format documents and compare them as FORMAT.md says."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import lxml.html
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+SINA_PAGES = sorted((FIXTURES / "sina").glob("*.html"))
+
+OPENING = "\n<div>   \n"
+CLOSING = "  \n</div>\n" + " " * 12
+
+
+@dataclass
+class Document:
+    """A seed-format document cut into its byte-exact head and its body HTML."""
+
+    head: str  # from the first byte to the `<div>   ` line included
+    body: str
+    tail: str  # from the two spaces after the body to the end
+
+
+def split_document(text: str) -> Document:
+    """Cut a document at its wrapper lines."""
+    head, separator, rest = text.partition("\n---\n" + OPENING)
+    assert separator, f"no front matter / <div> wrapper in {text[:200]!r}"
+    body, closing, after = rest.rpartition(CLOSING)
+    assert closing and not after, f"document does not end with the wrapper: {text[-40:]!r}"
+    return Document(head + separator, body, closing)
+
+
+def html_tree(fragment: str) -> list[object]:
+    """Describe body HTML as nested (tag, attributes, text, children, tail) tuples.
+
+    Whitespace-only text between elements is ignored; all other text is compared exactly,
+    and an empty attribute (`alt`) equals `alt=""`.
+    """
+    root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+
+    def text(value: str | None) -> str:
+        return value if value and value.strip() else ""
+
+    def describe(element: lxml.html.HtmlElement) -> tuple[object, ...]:
+        return (
+            element.tag,
+            dict(element.attrib),
+            text(element.text),
+            [describe(child) for child in element],
+            text(element.tail),
+        )
+
+    return [text(root.text), *[describe(child) for child in root]]
+
+
+def assert_same_document(actual: str, expected: str) -> None:
+    """Assert the front matter and wrapper are byte-equal and the bodies the same HTML."""
+    got, want = split_document(actual), split_document(expected)
+    assert got.head == want.head
+    assert got.tail == want.tail
+    assert html_tree(got.body) == html_tree(want.body)
+
+
+def expected_file(page: Path) -> Path:
+    """Return the hand-written `.expected.md` of a fixture page."""
+    return page.parent / f"{page.stem}.expected.md"
+
+
+def page_meta(page: Path) -> dict[str, str]:
+    """Read a fixture page's `.json` metadata (its URL, source and channel)."""
+    meta: dict[str, str] = json.loads(page.with_suffix(".json").read_text(encoding="utf-8"))
+    return meta
+
+
+def scrapy(*args: str, cwd: Path = ROOT, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run a `scrapy` command of this project in a child process."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "scrapy", *args],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False,
+    )  # fmt: skip
+
+
+def render(page: Path, url: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    """Run `scrapy render` on a saved page."""
+    return scrapy("render", str(page), "--url", url, *extra)
