@@ -1,0 +1,1 @@
+"""The Scrapy project: settings, items, site profiles, spiders and commands."""

@@ -14,15 +14,22 @@ from twisted.python.failure import Failure
 class ArticleLogFormatter(LogFormatter):
     """Scrapy's log formatter, with items shown as their URL."""
 
-    def scraped(self, item: Any, response: Response | Failure | None, spider: Spider
-                ) -> LogFormatterResult:
+    def scraped(
+        self, item: Any, response: Response | Failure | None, spider: Spider
+    ) -> LogFormatterResult:
         """Log a scraped item as its URL and title."""
         result = super().scraped(item, response, spider)
-        result["args"] = {**result["args"], "item": _describe(item)}
+        if isinstance(result["args"], dict):
+            result["args"] = {**result["args"], "item": _describe(item)}
         return result
 
-    def dropped(self, item: Any, exception: BaseException, response: Response | Failure | None,
-                spider: Spider) -> LogFormatterResult:
+    def dropped(
+        self,
+        item: Any,
+        exception: BaseException,
+        response: Response | Failure | None,
+        spider: Spider,
+    ) -> LogFormatterResult:
         """Log a dropped item as the reason (which names the URL)."""
         result = super().dropped(item, exception, response, spider)
         result["msg"] = "Dropped: %(exception)s"

@@ -14,7 +14,7 @@ from typing import Any
 
 from itemadapter import ItemAdapter
 from lxml.cssselect import CSSSelector
-from lxml.etree import _Element
+from lxml.html import HtmlElement
 
 from crawler.sites import site_by_name
 from crawler.sites.extract import https_url
@@ -40,18 +40,18 @@ BOILERPLATE_LINE_MAX_CHARS = 200
 MEDIA_TAGS = ("img", "video", "audio", "picture", "svg", "table", "hr")
 
 
-def _text(element: _Element) -> str:
+def _text(element: HtmlElement) -> str:
     return " ".join("".join(element.itertext()).split())
 
 
-def remove_selected(root: _Element, selectors: tuple[str, ...]) -> None:
+def remove_selected(root: HtmlElement, selectors: tuple[str, ...]) -> None:
     """Remove every element that one of the CSS selectors matches."""
     for selector in selectors:
         for element in CSSSelector(selector)(root):
             _drop(element)
 
 
-def remove_boilerplate_lines(root: _Element) -> None:
+def remove_boilerplate_lines(root: HtmlElement) -> None:
     """Remove short blocks that are editor lines, disclaimers or app/QR promotions."""
     for element in [e for e in root.iter() if is_block(e)]:
         text = _text(element)
@@ -64,7 +64,7 @@ def remove_boilerplate_lines(root: _Element) -> None:
             _drop(element)
 
 
-def remove_empty_blocks(root: _Element) -> None:
+def remove_empty_blocks(root: HtmlElement) -> None:
     """Remove blocks with no text and no media, innermost first."""
     for element in reversed([e for e in root.iter() if e is not root and is_block(e)]):
         if element.tag in ("td", "th", "tr", "tbody", "thead", "tfoot", "hr"):
@@ -73,7 +73,7 @@ def remove_empty_blocks(root: _Element) -> None:
             _drop(element)
 
 
-def _drop(element: _Element) -> None:
+def _drop(element: HtmlElement) -> None:
     """Remove an element but keep its tail text in place."""
     parent = element.getparent()
     if parent is None:
@@ -114,8 +114,7 @@ class BoilerplatePipeline:
         adapter = ItemAdapter(item)
         site = site_by_name(adapter["site"])
         adapter["body_html"] = remove_boilerplate(adapter["body_html"], site.boilerplate)
-        adapter["lead_image"] = first_image(adapter["body_html"], adapter["url"]) or adapter[
-            "lead_image"
-        ]
+        adapter["lead_image"] = (
+            first_image(adapter["body_html"], adapter["url"]) or adapter["lead_image"]
+        )
         return item
-

@@ -15,7 +15,7 @@ from typing import Any
 
 from itemadapter import ItemAdapter
 from lxml import etree
-from lxml.etree import _Element
+from lxml.html import HtmlElement
 
 from crawler.sites.extract import absolute_url
 from pipelines.html import parse_fragment, serialize_fragment
@@ -29,25 +29,23 @@ URL_ATTRIBUTES = ("href", "src", "action", "formaction", "poster", "background")
 _SCRIPT_URL = re.compile(r"^\s*(?:javascript|vbscript|data)\s*:", re.IGNORECASE)
 
 
-def remove_unwanted_nodes(root: _Element) -> None:
+def remove_unwanted_nodes(root: HtmlElement) -> None:
     """Remove comments and elements that carry no article content or run code."""
     etree.strip_elements(root, etree.Comment, etree.ProcessingInstruction, with_tail=False)
     etree.strip_elements(root, *UNWANTED_TAGS, with_tail=False)
 
 
-def remove_script_attributes(root: _Element) -> None:
+def remove_script_attributes(root: HtmlElement) -> None:
     """Remove event-handler attributes and URLs that would run script."""
     for element in root.iter(tag=etree.Element):
         for name in list(element.attrib):
             lowered = name.lower()
             value = element.attrib[name]
-            if lowered.startswith("on") or (
-                lowered in URL_ATTRIBUTES and _SCRIPT_URL.match(value)
-            ):
+            if lowered.startswith("on") or (lowered in URL_ATTRIBUTES and _SCRIPT_URL.match(value)):
                 del element.attrib[name]
 
 
-def resolve_lazy_images(root: _Element) -> None:
+def resolve_lazy_images(root: HtmlElement) -> None:
     """Put a lazy-loaded image's real URL into `src`, replacing the placeholder."""
     for img in root.iter("img"):
         for name in LAZY_SRC_ATTRIBUTES:
@@ -56,7 +54,7 @@ def resolve_lazy_images(root: _Element) -> None:
                 img.set("src", real)
 
 
-def absolutize_urls(root: _Element, base_url: str) -> None:
+def absolutize_urls(root: HtmlElement, base_url: str) -> None:
     """Make image and link URLs absolute (protocol-relative ones become https)."""
     for element, attribute in [(img, "src") for img in root.iter("img")] + [
         (a, "href") for a in root.iter("a")
@@ -66,7 +64,7 @@ def absolutize_urls(root: _Element, base_url: str) -> None:
             element.set(attribute, absolute_url(value, base_url))
 
 
-def mark_images_no_referrer(root: _Element) -> None:
+def mark_images_no_referrer(root: HtmlElement) -> None:
     """Ask browsers not to send a Referer: Sina's image host refuses foreign ones."""
     for img in root.iter("img"):
         img.set("referrerpolicy", "no-referrer")

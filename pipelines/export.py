@@ -41,9 +41,10 @@ def article_folder(root: Path, categories: tuple[str, ...]) -> Path:
 
 def article_key(adapter: ItemAdapter) -> str:
     """Return the short stable suffix that tells apart two articles with one title."""
-    return safe_name(adapter.get("doc_id") or "", fallback="") or hashlib.sha1(
-        adapter["url"].encode()
-    ).hexdigest()[:12]
+    return (
+        safe_name(adapter.get("doc_id") or "", fallback="")
+        or hashlib.sha1(adapter["url"].encode()).hexdigest()[:12]
+    )
 
 
 def document_identity(text: str) -> tuple[object, object] | None:
@@ -136,4 +137,3 @@ class MarkdownExportPipeline:
         self.stats.inc_value("markdown/updated" if existed else "markdown/written")
         logger.info("%s %s <%s>", "Updated" if existed else "Wrote", path, adapter["url"])
         return item
-

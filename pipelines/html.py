@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 
 import lxml.html
-from lxml.etree import _Element
 
 BLOCK_TAGS = frozenset(
     "address article aside blockquote center dd details div dl dt figcaption figure footer "
@@ -14,17 +13,17 @@ BLOCK_TAGS = frozenset(
 )
 
 
-def parse_fragment(body_html: str) -> _Element:
+def parse_fragment(body_html: str) -> lxml.html.HtmlElement:
     """Parse body HTML into a detached `<div>` holding its nodes."""
     return lxml.html.fragment_fromstring(body_html, create_parent="div")
 
 
-def is_block(node: _Element) -> bool:
+def is_block(node: lxml.html.HtmlElement) -> bool:
     """Tell whether an element is a block element (it gets a line of its own)."""
     return isinstance(node.tag, str) and node.tag.lower() in BLOCK_TAGS
 
 
-def serialize_fragment(root: _Element) -> str:
+def serialize_fragment(root: lxml.html.HtmlElement) -> str:
     """Write the children of `root` back as HTML: a line per block, `{`/`}` as entities.
 
     Inline runs (text and inline elements between blocks) stay together on one line, so no

@@ -78,8 +78,11 @@ def front_matter_lines(metadata: dict[str, Any]) -> list[str]:
         f"date: {metadata['date']}",
         f"thumbnail: {single_quoted(one_line(metadata['thumbnail']))}",
     ]
-    lines += [f"{key}: {plain_or_quoted(str(value))}" for key, value in metadata.items()
-              if key not in _KEY_ORDER]
+    lines += [
+        f"{key}: {plain_or_quoted(str(value))}"
+        for key, value in metadata.items()
+        if key not in _KEY_ORDER
+    ]
     return lines
 
 
@@ -137,4 +140,3 @@ class MarkdownItemExporter(BaseItemExporter):
     def export_item(self, item: Any) -> None:
         """Write the item's document to the file."""
         self.file.write(format_article(item, self.extra_fields).encode(self.encoding or "utf-8"))
-

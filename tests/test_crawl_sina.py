@@ -59,7 +59,10 @@ class Crawl:
 def mirror_of(fixtures: Path, **scripted: Route) -> Iterator[ScriptedMirror]:
     """Serve a fixtures folder; `scripted` maps `lid_page` (e.g. `1686_2`) to an answer."""
     mirror = ScriptedMirror(
-        fixtures, scripted={tuple(key.split("_")): route for key, route in scripted.items()}
+        fixtures,
+        scripted={
+            (key.partition("_")[0], key.partition("_")[2]): route for key, route in scripted.items()
+        },
     )
     mirror.load_pages()
     with serve(mirror):
@@ -93,8 +96,9 @@ def add_page(fixtures: Path, name: str, url: str, html: str) -> None:
 
 def roll_page(*urls: str) -> Route:
     """A roll API answer listing these URLs."""
-    data = [{"docid": f"comos:x{i}", "url": url, "intime": "1700000000"}
-            for i, url in enumerate(urls)]
+    data = [
+        {"docid": f"comos:x{i}", "url": url, "intime": "1700000000"} for i, url in enumerate(urls)
+    ]
     answer = {"result": {"status": {"code": 0, "msg": "succ"}, "data": data}}
     return Route(json.dumps(answer).encode(), "application/json")
 
@@ -144,8 +148,10 @@ def test_a_second_crawl_rewrites_no_unchanged_file(fixtures: Path, tmp_path: Pat
     ("answer", "reason"),
     [
         (Route(b"<html>rate limited</html>", "text/html"), "not JSON"),
-        (Route(b'{"result": {"status": {"code": 1, "msg": "fail"}, "data": []}}'),
-         "status.code is 1, not 0 (fail)"),
+        (
+            Route(b'{"result": {"status": {"code": 1, "msg": "fail"}, "data": []}}'),
+            "status.code is 1, not 0 (fail)",
+        ),
         (Route(b'{"result": {"status": {"code": 0}}}'), "no `data` list"),
         (Route(b'{"data": []}'), "no `result` object"),
     ],
@@ -157,15 +163,16 @@ def test_a_bad_roll_answer_is_logged_counted_and_the_crawl_goes_on(
     with mirror_of(fixtures, **{"1686_2": answer}) as mirror:
         result = crawl(mirror, tmp_path / "archive", "-a", "max_pages=2")
     assert result.process.returncode == 0, result.log
-    assert re.search(r"ERROR: Bad roll API answer <http://127\.0\.0\.1:\d+/api/roll/get\?"
-                     r"[^>]*page=2[^>]*>: " + re.escape(reason), result.log), result.log
+    assert re.search(
+        r"ERROR: Bad roll API answer <http://127\.0\.0\.1:\d+/api/roll/get\?"
+        r"[^>]*page=2[^>]*>: " + re.escape(reason),
+        result.log,
+    ), result.log
     assert result.stat("sina/list/bad_answers") == 1
     assert len(result.files()) == 3  # page 1's articles are archived all the same
 
 
-def test_roll_entries_without_a_url_are_skipped_and_counted(
-    fixtures: Path, tmp_path: Path
-) -> None:
+def test_roll_entries_without_a_url_are_skipped_and_counted(fixtures: Path, tmp_path: Path) -> None:
     answer = {"result": {"status": {"code": 0}, "data": [{"docid": "comos:x", "title": "t"}]}}
     with mirror_of(fixtures, **{"1686_2": Route(json.dumps(answer).encode())}) as mirror:
         result = crawl(mirror, tmp_path / "archive", "-a", "max_pages=2")
@@ -211,8 +218,7 @@ def test_broken_article_pages_are_logged_counted_and_the_crawl_goes_on(
     log = result.log
     assert re.search(r"Dropped: incomplete article \(no title\): \S+doc-inotitle\.shtml", log)
     assert re.search(r"Dropped: incomplete article \(no body text\): \S+doc-inobody\.shtml", log)
-    assert re.search(r"Cannot extract an article <\S+doc-inotarticle\.shtml>: no article body",
-                     log)
+    assert re.search(r"Cannot extract an article <\S+doc-inotarticle\.shtml>: no article body", log)
     assert re.search(r"Request failed <\S+doc-imissing\.shtml>: HTTP 404", log)
     assert result.stat("validate/dropped/no_title") == 1
     assert result.stat("validate/dropped/no_body_text") == 1
@@ -236,4 +242,3 @@ def test_article_urls_on_other_hosts_are_not_followed(fixtures: Path, tmp_path: 
         result = crawl(mirror, tmp_path / "archive")
     assert result.files() == []
     assert result.stat("offsite/filtered") == 1
-

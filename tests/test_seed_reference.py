@@ -28,8 +28,7 @@ PAGE = """<!DOCTYPE html>
 
 def seed_title(seed: Path) -> str:
     """Read the title from a seed's front matter."""
-    title: str = frontmatter.load(seed)["title"]
-    return title
+    return str(frontmatter.load(seed)["title"])
 
 
 def wrap_seed(seed: Path, published: str, folder: Path) -> Path:
@@ -74,4 +73,6 @@ def test_qr_code_image_is_never_the_lead_image(tmp_path: Path) -> None:
     result = render(page, "https://finance.sina.com.cn/jjxw/2021-06-16/doc-ikqcfnca1234567.shtml")
     assert result.returncode == 0, result.stderr
     assert QR_CODE_IMAGE not in result.stdout
-    assert "headimg: 'https://n.sinaimg.cn/finance/page/ent/images/sina_logo.png'\n" in result.stdout
+    assert (
+        "headimg: 'https://n.sinaimg.cn/finance/page/ent/images/sina_logo.png'\n" in result.stdout
+    )

@@ -42,13 +42,11 @@ def test_rendered_page_keeps_no_boilerplate(rendered: tuple[Path, str]) -> None:
 
 def test_rendered_page_keeps_every_image_with_no_referrer(rendered: tuple[Path, str]) -> None:
     page, output = rendered
-    expected = split_document(
-        expected_file(page).read_text(encoding="utf-8")
-    ).body
+    expected = split_document(expected_file(page).read_text(encoding="utf-8")).body
     body = split_document(output).body
     assert body.count("<img") == expected.count("<img")
     assert body.count("<img") == body.count('referrerpolicy="no-referrer"')
-    assert "src=\"//" not in body
+    assert 'src="//' not in body
 
 
 def test_every_sina_fixture_page_has_an_expected_file() -> None:

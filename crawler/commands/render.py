@@ -41,14 +41,18 @@ class RenderSpider(scrapy.Spider):
             for path in pipelines
             if path and getattr(load_object(path), "writes_archive", False)
         }
-        settings.set("ITEM_PIPELINES", {**settings.getdict("ITEM_PIPELINES"), **writers},
-                     priority="spider")
+        settings.set(
+            "ITEM_PIPELINES", {**settings.getdict("ITEM_PIPELINES"), **writers}, priority="spider"
+        )
         settings.set("ROBOTSTXT_OBEY", False, priority="spider")
 
     async def start(self) -> AsyncIterator[Request]:
         """Ask for the saved page through Scrapy's file:// download handler."""
-        yield Request(self.page.resolve().as_uri(), callback=self.parse_page,
-                      errback=lambda failure: self.fail(failure.getErrorMessage()))
+        yield Request(
+            self.page.resolve().as_uri(),
+            callback=self.parse_page,
+            errback=lambda failure: self.fail(failure.getErrorMessage()),
+        )
 
     def parse_page(self, response: Response) -> Article | None:
         """Parse the page under its real URL, so relative links resolve as on the site."""

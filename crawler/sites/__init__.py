@@ -8,7 +8,15 @@ import pkgutil
 
 from crawler.sites.base import Channel, ExtractionError, Site
 
-__all__ = ["Channel", "ExtractionError", "Site", "all_sites", "site_by_name", "site_for_url", "site_named"]
+__all__ = [
+    "Channel",
+    "ExtractionError",
+    "Site",
+    "all_sites",
+    "site_by_name",
+    "site_for_url",
+    "site_named",
+]
 
 
 @functools.cache

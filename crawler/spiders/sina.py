@@ -61,6 +61,7 @@ class SinaSpider(scrapy.Spider):
             self.max_pages = 0
         if self.max_pages < 1:
             raise ValueError(f"max_pages must be a whole number ≥ 1, not {max_pages!r}")
+        self.allowed_domains: list[str] = []
         self.api_url = ""
         self.page_size = 50
         self.referer = ""
@@ -153,9 +154,10 @@ class SinaSpider(scrapy.Spider):
         assert stats is not None
         request = failure.request  # type: ignore[attr-defined]
         kind = "list" if request.callback == self.parse_list else "article"
-        if failure.check(HttpError):
-            reason = f"HTTP {failure.value.response.status}"
+        error = failure.value
+        if isinstance(error, HttpError):
+            reason = f"HTTP {error.response.status}"
         else:
-            reason = failure.getErrorMessage() or failure.type.__name__
+            reason = failure.getErrorMessage() or type(error).__name__
         stats.inc_value(f"sina/{kind}/request_failures")
         self.logger.error("Request failed <%s>: %s", request.url, reason)

@@ -1,0 +1,1 @@
+"""Item pipelines, one module a stage: clean, boilerplate, validate, export."""
