@@ -1,0 +1,56 @@
+"""The README tells the truth: its tables, sample and commands match the code."""
+
+from __future__ import annotations
+
+import re
+
+from crawler import settings
+from crawler.sites import site_named
+from tests.documents import FIXTURES, ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+PROJECT_PREFIXES = ("MARKDOWN_", "SINA_", "DEMO_")
+
+
+def table_rows(heading: str) -> list[list[str]]:
+    """Return the cells of the first table after a heading."""
+    section = README.split(heading, 1)[1]
+    rows = []
+    for line in section.splitlines():
+        if line.startswith("|"):
+            rows.append([cell.strip().strip("`") for cell in line.strip("|").split("|")])
+        elif rows:
+            break
+    return rows[2:]  # past the header and the --- line
+
+
+def test_settings_table_lists_every_project_setting_with_its_default() -> None:
+    rows = {row[0]: row[1] for row in table_rows("### Settings")}
+    names = {name for name in vars(settings) if name.startswith(PROJECT_PREFIXES)}
+    assert set(rows) == names
+    for name in names:
+        value = getattr(settings, name)
+        assert rows[name] == (str(value) if not isinstance(value, list) else "[]"), name
+
+
+def test_channels_table_matches_the_declared_channels() -> None:
+    rows = table_rows("### Channels")
+    declared = [
+        [c.id, c.params["pageid"], c.name, c.categories[2]] for c in site_named("sina").channels
+    ]
+    assert rows == declared
+
+
+def test_sample_output_is_the_file_written_for_that_page() -> None:
+    sample = README.split("## What you get", 1)[1].split("```\n", 2)[1]
+    expected = (
+        FIXTURES / "sina" / "finance-roll-2018-12-28-doc-ihqfskcn2160999.expected.md"
+    ).read_text(encoding="utf-8")
+    assert sample == expected.removesuffix(" " * 12)
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    commands = re.findall(r"```sh\n(.+?)\n```", README)
+    assert commands[:2] == ["make demo", "make test"]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert ci.rstrip().endswith("\nmake test")
