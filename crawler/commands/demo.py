@@ -8,6 +8,7 @@ from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
+from scrapy.utils.conf import closest_scrapy_cfg
 
 from crawler.mirror import Mirror, serve
 
@@ -27,6 +28,8 @@ class Command(ScrapyCommand):
         """Start the mirror, point SINA_ROLL_API_URL at it and crawl two list pages."""
         assert self.crawler_process is not None and self.settings is not None
         fixtures = Path(self.settings.get("DEMO_FIXTURES_DIR"))
+        if not fixtures.is_absolute():  # relative to the project, wherever it is run from
+            fixtures = Path(closest_scrapy_cfg()).parent / fixtures
         if not fixtures.is_dir():
             raise UsageError(f"DEMO_FIXTURES_DIR {fixtures} is not a folder", print_help=False)
         mirror = Mirror(fixtures)

@@ -54,25 +54,27 @@ class SinaSpider(scrapy.Spider):
 
     def __init__(self, channels: str = "", max_pages: str = "1", **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.channels = self.pick_channels(channels)
-        try:
-            self.max_pages = int(max_pages)
-        except ValueError:
-            self.max_pages = 0
-        if self.max_pages < 1:
-            raise ValueError(f"max_pages must be a whole number ≥ 1, not {max_pages!r}")
+        self.channels, self.max_pages = self.read_arguments(channels, max_pages)
         self.allowed_domains: list[str] = []
         self.api_url = ""
         self.page_size = 50
         self.referer = ""
 
     @classmethod
-    def pick_channels(cls, spec: str) -> list[Channel]:
-        """Read `-a channels=`: comma-separated lids, `all`, or empty for the default."""
-        if spec.strip().lower() == "all":
-            return list(cls.site.channels)
-        ids = [part.strip() for part in spec.split(",") if part.strip()]
-        return [cls.site.channel(lid) for lid in ids or [cls.site.default_channel]]
+    def read_arguments(cls, channels: str = "", max_pages: str = "1") -> tuple[list[Channel], int]:
+        """Read `-a channels=` (lids, `all`, or empty for the default) and `-a max_pages=`."""
+        if channels.strip().lower() == "all":
+            picked = list(cls.site.channels)
+        else:
+            ids = [part.strip() for part in channels.split(",") if part.strip()]
+            try:
+                picked = [cls.site.channel(lid) for lid in ids or [cls.site.default_channel]]
+            except KeyError as error:
+                raise ValueError(error.args[0]) from None
+        pages = int(max_pages) if max_pages.strip().isdigit() else 0
+        if pages < 1:
+            raise ValueError(f"max_pages must be a whole number ≥ 1, not {max_pages!r}")
+        return picked, pages
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:

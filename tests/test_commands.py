@@ -1,0 +1,70 @@
+"""The project's commands: `scrapy render` and `scrapy demo`, run as a user runs them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.documents import FIXTURES, SINA_PAGES, expected_file, render, scrapy
+
+PAGE = FIXTURES / "sina" / "finance-roll-2018-12-28-doc-ihqfskcn2160999.html"
+URL = "https://finance.sina.com.cn/roll/2018-12-28/doc-ihqfskcn2160999.shtml"
+
+
+def test_render_prints_the_document_and_writes_nothing(tmp_path: Path) -> None:
+    result = render(PAGE, URL, "-s", f"MARKDOWN_EXPORT_DIR={tmp_path}")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("\n---\ntitle: '60万")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_render_channel_sets_the_categories() -> None:
+    result = render(PAGE, URL, "--channel", "2672")
+    assert result.returncode == 0, result.stderr
+    assert "categories: \n - 金融\n - 新浪财经\n - 新浪财经－美股\n" in result.stdout
+
+
+def test_render_logs_only_warnings_so_stderr_stays_short() -> None:
+    result = render(PAGE, URL)
+    assert "INFO" not in result.stderr
+
+
+def test_render_of_a_page_that_is_not_an_article_says_why(tmp_path: Path) -> None:
+    page = tmp_path / "index.html"
+    page.write_text("<html><body><h1>首页</h1></body></html>", encoding="utf-8")
+    result = render(page, "https://finance.sina.com.cn/")
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "render: nothing rendered for https://finance.sina.com.cn/: no article body" in (
+        result.stderr
+    )
+
+
+def test_render_of_an_incomplete_article_gives_the_validation_reason(tmp_path: Path) -> None:
+    page = tmp_path / "untitled.html"
+    page.write_text('<div id="artibody"><p>　　正文。</p></div>', encoding="utf-8")
+    result = render(page, URL)
+    assert result.returncode == 1
+    assert "incomplete article (no title, no date)" in result.stderr
+
+
+def test_render_errors_are_usage_errors() -> None:
+    missing = render(Path("no-such-page.html"), URL)
+    assert missing.returncode == 2
+    assert "no such file: no-such-page.html" in missing.stderr
+    unknown_site = render(PAGE, "https://example.com/a.html")
+    assert unknown_site.returncode == 2
+    assert "no site profile for https://example.com/a.html" in unknown_site.stderr
+    unknown_channel = render(PAGE, URL, "--channel", "42")
+    assert unknown_channel.returncode == 2
+    assert "sina has no channel '42'" in unknown_channel.stderr
+
+
+def test_demo_crawls_the_recorded_pages_into_the_archive(tmp_path: Path) -> None:
+    result = scrapy("demo", "-s", f"MARKDOWN_EXPORT_DIR={tmp_path}", "-s", "DOWNLOAD_DELAY=0")
+    assert result.returncode == 0, result.stderr
+    files = sorted(tmp_path.rglob("*.md"))
+    assert len(files) == len(SINA_PAGES)
+    titles = {path.read_text(encoding="utf-8").split("\n")[2] for path in files}
+    assert titles == {
+        expected_file(page).read_text(encoding="utf-8").split("\n")[2] for page in SINA_PAGES
+    }
