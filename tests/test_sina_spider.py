@@ -41,9 +41,9 @@ def test_channels_argument_picks_channels_by_lid_in_order() -> None:
 
 
 def test_channels_all_takes_every_declared_channel() -> None:
-    declared = {c.params["pageid"]: [] for c in spider(channels="all").channels}
+    declared: dict[str, list[str]] = {}
     for channel in spider(channels="all").channels:
-        declared[channel.params["pageid"]].append(channel.id)
+        declared.setdefault(channel.params["pageid"], []).append(channel.id)
     assert declared == SOURCE_NOTES_CHANNELS
 
 
