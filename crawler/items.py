@@ -16,6 +16,7 @@ class Article:
     categories: tuple[str, str, str]
     title: str = ""
     published: datetime | None = None  # timezone-aware
+    modified: datetime | None = None  # the source's last-modified time (roll API `mtime`)
     media_source: str = ""  # the article's own source, e.g. 新京报
     editor: str = ""
     keywords: list[str] = field(default_factory=list)

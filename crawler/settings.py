@@ -22,12 +22,14 @@ RETRY_ENABLED = True
 RETRY_TIMES = 2
 DOWNLOAD_TIMEOUT = 30
 
+
 ITEM_PIPELINES = {
     "pipelines.clean.CleanHtmlPipeline": 100,
     "pipelines.boilerplate.BoilerplatePipeline": 200,
     "pipelines.validate.ValidatePipeline": 300,
     "pipelines.export.MarkdownExportPipeline": 900,
 }
+EXTENSIONS = {"crawler.archive.ArchiveExtension": 100}
 LOG_FORMATTER = "crawler.logformatter.ArticleLogFormatter"
 LOG_LEVEL = "INFO"
 
@@ -35,6 +37,15 @@ LOG_LEVEL = "INFO"
 MARKDOWN_EXPORT_ENABLED = True
 MARKDOWN_EXPORT_DIR = "output"
 MARKDOWN_EXTRA_FIELDS: list[str] = []  # any of: url, media_source, editor, doc_id
+
+# The archive state: what the archive holds, so scheduled runs fetch only what changed.
+ARCHIVE_ENABLED = True
+ARCHIVE_STATE_PATH = ""  # default: <MARKDOWN_EXPORT_DIR>/.archive/state.db
+
+# `scrapy refresh`: which spiders to run ("name arg=value ..."; empty: every spider that
+# declares itself a refresh source) and how many logged errors still count as a good run.
+REFRESH_SOURCES: list[str] = []
+REFRESH_MAX_ERRORS = 0
 
 # Sina Finance's roll API: point it at a mirror (or the offline demo) to crawl elsewhere.
 SINA_ROLL_API_URL = "https://feed.mix.sina.com.cn/api/roll/get"

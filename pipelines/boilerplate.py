@@ -28,14 +28,17 @@ GENERIC_SELECTORS = (
     "[class~='article-editor']",
 )
 
-# Text that makes a short block boilerplate. Checked only on blocks shorter than
-# BOILERPLATE_LINE_MAX_CHARS, so an article paragraph that merely mentions it stays.
-BOILERPLATE_LINES = re.compile(
-    r"^[(（\[【]?\s*(?:责任编辑|编辑|责编|免责声明)\s*[:：]"
-    r"|扫描二维码|扫码下载|下载.{0,8}APP|尽在.{0,8}APP",
+# Blocks that open like an editor line or a disclaimer, checked on blocks of at most
+# BOILERPLATE_LINE_MAX_CHARS so an article paragraph that merely mentions them stays.
+BOILERPLATE_LINES = re.compile(r"^[(（\[【]?\s*(?:责任编辑|编辑|责编|免责声明)\s*[:：]")
+BOILERPLATE_LINE_MAX_CHARS = 200
+# App and QR-code promotions: only on short blocks (PROMOTION_MAX_CHARS), since news may
+# well tell readers to scan a code or download a bank's app.
+PROMOTIONS = re.compile(
+    r"扫描二维码|扫码下载|长按识别二维码|^(?:下载|打开).{0,10}APP|尽在.{0,10}APP\W*$",
     re.IGNORECASE,
 )
-BOILERPLATE_LINE_MAX_CHARS = 200
+PROMOTION_MAX_CHARS = 60
 
 MEDIA_TAGS = ("img", "video", "audio", "picture", "svg", "table", "hr")
 
@@ -52,16 +55,22 @@ def remove_selected(root: HtmlElement, selectors: tuple[str, ...]) -> None:
 
 
 def remove_boilerplate_lines(root: HtmlElement) -> None:
-    """Remove short blocks that are editor lines, disclaimers or app/QR promotions."""
-    for element in [e for e in root.iter() if is_block(e)]:
+    """Remove short blocks that are editor lines, disclaimers or app/QR promotions.
+
+    Only innermost blocks are judged, so a wrapper around a short article is never taken
+    for the promotion at its end.
+    """
+    for element in [e for e in root.iter() if is_block(e) and not _holds_blocks(e)]:
         text = _text(element)
-        if (
-            text
-            and len(text) <= BOILERPLATE_LINE_MAX_CHARS
-            and BOILERPLATE_LINES.search(text)
-            and element.getparent() is not None
+        if element.getparent() is not None and (
+            (len(text) <= BOILERPLATE_LINE_MAX_CHARS and BOILERPLATE_LINES.search(text))
+            or (len(text) <= PROMOTION_MAX_CHARS and PROMOTIONS.search(text))
         ):
             _drop(element)
+
+
+def _holds_blocks(element: HtmlElement) -> bool:
+    return any(is_block(inner) for inner in element.iterdescendants())
 
 
 def remove_empty_blocks(root: HtmlElement) -> None:

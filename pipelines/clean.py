@@ -21,9 +21,12 @@ from crawler.sites.extract import absolute_url
 from pipelines.html import parse_fragment, serialize_fragment
 
 UNWANTED_TAGS = (
-    "script", "style", "iframe", "frame", "frameset", "noscript", "link", "meta", "object",
-    "embed", "applet", "form", "base", "template",
+    "script", "style", "iframe", "frame", "frameset", "noscript", "object", "applet", "form",
+    "template",
 )  # fmt: skip
+# Void elements: the HTML parser may nest the text that follows them inside them, so only
+# the tag goes and that text stays.
+UNWANTED_VOID_TAGS = ("embed", "link", "meta", "base")
 LAZY_SRC_ATTRIBUTES = ("data-src", "data-original", "data-lazy-src")
 URL_ATTRIBUTES = ("href", "src", "action", "formaction", "poster", "background")
 _SCRIPT_URL = re.compile(r"^\s*(?:javascript|vbscript|data)\s*:", re.IGNORECASE)
@@ -33,6 +36,7 @@ def remove_unwanted_nodes(root: HtmlElement) -> None:
     """Remove comments and elements that carry no article content or run code."""
     etree.strip_elements(root, etree.Comment, etree.ProcessingInstruction, with_tail=False)
     etree.strip_elements(root, *UNWANTED_TAGS, with_tail=False)
+    etree.strip_tags(root, *UNWANTED_VOID_TAGS)
 
 
 def remove_script_attributes(root: HtmlElement) -> None:
@@ -41,7 +45,8 @@ def remove_script_attributes(root: HtmlElement) -> None:
         for name in list(element.attrib):
             lowered = name.lower()
             value = element.attrib[name]
-            if lowered.startswith("on") or (lowered in URL_ATTRIBUTES and _SCRIPT_URL.match(value)):
+            is_url = lowered in URL_ATTRIBUTES or lowered.endswith(":href")  # SVG xlink:href
+            if lowered.startswith("on") or (is_url and _SCRIPT_URL.match(value)):
                 del element.attrib[name]
 
 

@@ -11,18 +11,26 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import yaml
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.statscollectors import StatsCollector
 
+from crawler.archive import (
+    ArchiveExtension,
+    ArchiveState,
+    Record,
+    article_key,
+    document_identity,
+    utc_now,
+)
+from crawler.sites import site_by_name
 from pipelines.markdown import MarkdownItemExporter
 
 logger = logging.getLogger(__name__)
 
 MAX_NAME_BYTES = 255
-_UNSAFE_NAME_CHARS = re.compile(r'[\x00-\x1f\x7f:/\\?*"<>|\[\]#\u2028\u2029]+')
+_UNSAFE_NAME_CHARS = re.compile(r'[\x00-\x1f\x7f-\x9f:/\\?*"<>|\[\]#\u2028\u2029]+|\.{2,}')
 
 
 def safe_name(text: str, suffix: str = "", fallback: str = "untitled") -> str:
@@ -39,7 +47,7 @@ def article_folder(root: Path, categories: tuple[str, ...]) -> Path:
     return root.joinpath(*(safe_name(part) for part in categories))
 
 
-def article_key(adapter: ItemAdapter) -> str:
+def clash_suffix(adapter: ItemAdapter) -> str:
     """Return the short stable suffix that tells apart two articles with one title."""
     return (
         safe_name(adapter.get("doc_id") or "", fallback="")
@@ -47,16 +55,7 @@ def article_key(adapter: ItemAdapter) -> str:
     )
 
 
-def document_identity(text: str) -> tuple[object, object] | None:
-    """Read the (title, date) pair that identifies the article in a seed-format document."""
-    try:
-        data = yaml.safe_load(text.split("\n---\n", 2)[1]) if text.startswith("\n---\n") else None
-    except (IndexError, yaml.YAMLError):
-        return None
-    return (data.get("title"), data.get("date")) if isinstance(data, dict) else None
-
-
-def file_identity(path: Path) -> tuple[object, object] | None:
+def file_identity(path: Path) -> tuple[str, str] | None:
     """Read the identity of the article stored in a file, or None if unreadable."""
     try:
         return document_identity(path.read_text(encoding="utf-8"))
@@ -84,10 +83,17 @@ class MarkdownExportPipeline:
 
     writes_archive = True  # `scrapy render` leaves out the pipelines that touch the archive
 
-    def __init__(self, root: Path, extra_fields: tuple[str, ...], stats: StatsCollector) -> None:
+    def __init__(
+        self,
+        root: Path,
+        extra_fields: tuple[str, ...],
+        stats: StatsCollector,
+        state: ArchiveState | None = None,
+    ) -> None:
         self.root = root
         self.extra_fields = extra_fields
         self.stats = stats
+        self.state = state
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> MarkdownExportPipeline:
@@ -96,10 +102,12 @@ class MarkdownExportPipeline:
         if not settings.getbool("MARKDOWN_EXPORT_ENABLED", True):
             raise NotConfigured("MARKDOWN_EXPORT_ENABLED is off")
         assert crawler.stats is not None
+        archive = crawler.get_extension(ArchiveExtension)
         return cls(
             Path(settings.get("MARKDOWN_EXPORT_DIR", "output")),
             tuple(settings.getlist("MARKDOWN_EXTRA_FIELDS")),
             crawler.stats,
+            archive.state if archive else None,
         )
 
     def render(self, item: Any) -> bytes:
@@ -111,29 +119,83 @@ class MarkdownExportPipeline:
         exporter.finish_exporting()
         return buffer.getvalue()
 
-    def target_path(self, adapter: ItemAdapter, identity: tuple[object, object] | None) -> Path:
+    def target_path(self, adapter: ItemAdapter, identity: tuple[str, str] | None) -> Path:
         """Return the article's file: named after its title, suffixed if another has it."""
         folder = article_folder(self.root, tuple(adapter["categories"]))
         path = folder / safe_name(adapter["title"], ".md")
         if not path.exists() or file_identity(path) == identity:
             return path
-        return folder / safe_name(adapter["title"], f"_{article_key(adapter)}.md")
+        return folder / safe_name(adapter["title"], f"_{clash_suffix(adapter)}.md")
+
+    def known_record(self, key: str, identity: tuple[str, str] | None) -> Record | None:
+        """Find the article in the state by key, else (state rebuilt from files) by identity."""
+        if self.state is None:
+            return None
+        known = self.state.lookup(key)
+        if known is None and identity is not None:
+            adoptable = self.state.lookup_identity(*identity)
+            if adoptable is not None and adoptable.key.startswith("file:"):
+                known = adoptable
+        return known
 
     def process_item(self, item: Any) -> Any:
-        """Write the article unless its file already holds exactly these bytes."""
+        """Write the article unless its file already holds exactly these bytes; record it.
+
+        A known article keeps the file it was first written to, even if its title changed
+        since: links into the archive stay valid and no second copy appears.
+        """
         adapter = ItemAdapter(item)
         data = self.render(item)
         identity = document_identity(data.decode("utf-8"))
-        path = self.target_path(adapter, identity)
+        key = article_key(site_by_name(adapter["site"]).key, adapter["doc_id"], adapter["url"])
+        known = self.known_record(key, identity)
+        path = self.root / known.path if known else self.target_path(adapter, identity)
         try:
-            if path.exists() and path.read_bytes() == data:
-                self.stats.inc_value("markdown/unchanged")
-                return item
+            unchanged = path.exists() and path.read_bytes() == data
             existed = path.exists()
-            write_atomically(path, data)
+            if not unchanged:
+                write_atomically(path, data)
         except OSError as error:
             self.stats.inc_value("markdown/write_errors")
             raise DropItem(f"cannot write {path} for {adapter['url']}: {error}") from error
-        self.stats.inc_value("markdown/updated" if existed else "markdown/written")
-        logger.info("%s %s <%s>", "Updated" if existed else "Wrote", path, adapter["url"])
+        self.remember(
+            key=key, known=known, adapter=adapter, path=path, data=data, identity=identity
+        )
+        if unchanged:
+            self.stats.inc_value("markdown/unchanged")
+        else:
+            self.stats.inc_value("markdown/updated" if existed else "markdown/written")
+            logger.info("%s %s <%s>", "Updated" if existed else "Wrote", path, adapter["url"])
         return item
+
+    def remember(
+        self,
+        *,
+        key: str,
+        known: Record | None,
+        adapter: ItemAdapter,
+        path: Path,
+        data: bytes,
+        identity: tuple[str, str] | None,
+    ) -> None:
+        """Record the article's file and content in the archive state."""
+        if self.state is None:
+            return
+        now = utc_now()
+        published, modified = adapter.get("published"), adapter.get("modified")
+        title, date = identity or (adapter["title"], "")
+        self.state.record(
+            Record(
+                key=key,
+                url=adapter["url"],
+                path=str(path.relative_to(self.root)),
+                content_hash=hashlib.sha256(data).hexdigest(),
+                title=title,
+                date=date,
+                published=published.isoformat() if published else None,
+                modified=modified.isoformat() if modified else None,
+                first_seen=known.first_seen if known else now,
+                last_seen=now,
+            ),
+            replaces=known.key if known else None,
+        )

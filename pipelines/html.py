@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import html
+import re
 
 import lxml.html
+
+# Only ASCII white space is layout: U+3000 ideographic spaces open Chinese paragraphs.
+ASCII_SPACE = " \t\r\n\f\v"
+# A blank line would end Markdown's HTML block early, so runs of them become one newline.
+_BLANK_LINES = re.compile(r"[ \t\r\f\v]*\n[ \t\r\n\f\v]*\n")
 
 BLOCK_TAGS = frozenset(
     "address article aside blockquote center dd details div dl dt figcaption figure footer "
@@ -33,7 +39,7 @@ def serialize_fragment(root: lxml.html.HtmlElement) -> str:
     inline: list[str] = [html.escape(root.text or "", quote=False)]
 
     def flush() -> None:
-        text = "".join(inline).strip()
+        text = "".join(inline).strip(ASCII_SPACE)
         if text:
             lines.append(text)
         inline.clear()
@@ -42,7 +48,7 @@ def serialize_fragment(root: lxml.html.HtmlElement) -> str:
         markup = lxml.html.tostring(child, encoding="unicode", with_tail=False)
         if is_block(child):
             flush()
-            lines.append(markup.strip())
+            lines.append(_BLANK_LINES.sub("\n", markup.strip(ASCII_SPACE)))
         else:
             inline.append(markup)
         inline.append(html.escape(child.tail or "", quote=False))

@@ -81,11 +81,21 @@ def page_meta(page: Path) -> dict[str, str]:
 
 def scrapy(*args: str, cwd: Path = ROOT, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """Run a `scrapy` command of this project in a child process."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run(
         [sys.executable, "-m", "scrapy", *args],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False,
+        cwd=cwd, env=_ENVIRONMENT, capture_output=True, text=True, timeout=timeout, check=False,
     )  # fmt: skip
+
+
+def start_scrapy(*args: str) -> subprocess.Popen[str]:
+    """Start a `scrapy` command of this project in a child process, without waiting."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "scrapy", *args],
+        cwd=ROOT, env=_ENVIRONMENT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
+_ENVIRONMENT = {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
 def render(page: Path, url: str, *extra: str) -> subprocess.CompletedProcess[str]:

@@ -4,103 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from crawler.mirror import Mirror, Route, serve
-from tests.documents import (
-    FIXTURES,
-    SINA_PAGES,
-    assert_same_document,
-    expected_file,
-    scrapy,
-)
-
-FAST = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "RETRY_TIMES=1")
-
-
-@dataclass
-class ScriptedMirror(Mirror):
-    """The fixture mirror, with some roll API pages replaced by scripted answers."""
-
-    scripted: dict[tuple[str, str], Route] = field(default_factory=dict)
-
-    def roll_route(self, lid: str, page: str) -> Route:
-        return self.scripted.get((lid, page)) or super().roll_route(lid, page)
-
-
-@dataclass
-class Crawl:
-    """What one crawl did: its process, the files it left and its stats."""
-
-    process: subprocess.CompletedProcess[str]
-    archive: Path
-    mirror: Mirror
-
-    @property
-    def log(self) -> str:
-        return self.process.stderr
-
-    def files(self) -> list[Path]:
-        return sorted(path for path in self.archive.rglob("*") if path.is_file())
-
-    def stat(self, name: str) -> int:
-        match = re.search(rf"'{re.escape(name)}': (\d+)", self.log)
-        return int(match.group(1)) if match else 0
-
-
-@contextmanager
-def mirror_of(fixtures: Path, **scripted: Route) -> Iterator[ScriptedMirror]:
-    """Serve a fixtures folder; `scripted` maps `lid_page` (e.g. `1686_2`) to an answer."""
-    mirror = ScriptedMirror(
-        fixtures,
-        scripted={
-            (key.partition("_")[0], key.partition("_")[2]): route for key, route in scripted.items()
-        },
-    )
-    mirror.load_pages()
-    with serve(mirror):
-        yield mirror
-
-
-def crawl(mirror: Mirror, archive: Path, *args: str) -> Crawl:
-    """Run `scrapy crawl sina` against the mirror into `archive`."""
-    process = scrapy(
-        "crawl", "sina", *FAST,
-        "-s", f"SINA_ROLL_API_URL={mirror.origin}/api/roll/get",
-        "-s", f"MARKDOWN_EXPORT_DIR={archive}",
-        *args,
-    )  # fmt: skip
-    return Crawl(process, archive, mirror)
-
-
-@pytest.fixture
-def fixtures(tmp_path: Path) -> Path:
-    """A private copy of the Sina fixtures, free to be added to."""
-    folder = tmp_path / "fixtures"
-    shutil.copytree(FIXTURES / "sina", folder)
-    return folder
-
-
-def add_page(fixtures: Path, name: str, url: str, html: str) -> None:
-    """Add a page (made up by a test) to the mirror's fixtures."""
-    (fixtures / f"{name}.html").write_text(html, encoding="utf-8")
-    (fixtures / f"{name}.json").write_text(json.dumps({"url": url}), encoding="utf-8")
-
-
-def roll_page(*urls: str) -> Route:
-    """A roll API answer listing these URLs."""
-    data = [
-        {"docid": f"comos:x{i}", "url": url, "intime": "1700000000"} for i, url in enumerate(urls)
-    ]
-    answer = {"result": {"status": {"code": 0, "msg": "succ"}, "data": data}}
-    return Route(json.dumps(answer).encode(), "application/json")
+from crawler.mirror import Route
+from tests.crawling import add_page, crawl, mirror_of, roll_page
+from tests.documents import SINA_PAGES, assert_same_document, expected_file
 
 
 def test_crawl_archives_every_listed_article_of_two_list_pages(
@@ -134,16 +44,6 @@ def test_max_pages_bounds_how_many_list_pages_are_read(fixtures: Path, tmp_path:
     assert mirror.requests["/api/roll/get"] == 1
 
 
-def test_a_second_crawl_rewrites_no_unchanged_file(fixtures: Path, tmp_path: Path) -> None:
-    with mirror_of(fixtures) as mirror:
-        crawl(mirror, tmp_path / "archive", "-a", "max_pages=2")
-        before = {path: path.stat().st_mtime_ns for path in (tmp_path / "archive").rglob("*.md")}
-        again = crawl(mirror, tmp_path / "archive", "-a", "max_pages=2")
-    after = {path: path.stat().st_mtime_ns for path in (tmp_path / "archive").rglob("*.md")}
-    assert before == after
-    assert again.stat("markdown/unchanged") == 6
-
-
 @pytest.mark.parametrize(
     ("answer", "reason"),
     [
@@ -160,7 +60,7 @@ def test_a_second_crawl_rewrites_no_unchanged_file(fixtures: Path, tmp_path: Pat
 def test_a_bad_roll_answer_is_logged_counted_and_the_crawl_goes_on(
     fixtures: Path, tmp_path: Path, answer: Route, reason: str
 ) -> None:
-    with mirror_of(fixtures, **{"1686_2": answer}) as mirror:
+    with mirror_of(fixtures, {"1686_2": answer}) as mirror:
         result = crawl(mirror, tmp_path / "archive", "-a", "max_pages=2")
     assert result.process.returncode == 0, result.log
     assert re.search(
@@ -174,7 +74,7 @@ def test_a_bad_roll_answer_is_logged_counted_and_the_crawl_goes_on(
 
 def test_roll_entries_without_a_url_are_skipped_and_counted(fixtures: Path, tmp_path: Path) -> None:
     answer = {"result": {"status": {"code": 0}, "data": [{"docid": "comos:x", "title": "t"}]}}
-    with mirror_of(fixtures, **{"1686_2": Route(json.dumps(answer).encode())}) as mirror:
+    with mirror_of(fixtures, {"1686_2": Route(json.dumps(answer).encode())}) as mirror:
         result = crawl(mirror, tmp_path / "archive", "-a", "max_pages=2")
     assert "WARNING: Roll entry without a URL" in result.log
     assert result.stat("sina/list/entries_without_url") == 1
@@ -184,7 +84,7 @@ def test_roll_entries_without_a_url_are_skipped_and_counted(fixtures: Path, tmp_
 def test_a_roll_api_http_500_is_logged_counted_and_the_crawl_goes_on(
     fixtures: Path, tmp_path: Path
 ) -> None:
-    with mirror_of(fixtures, **{"1686_2": Route(b"oops", "text/plain", 500)}) as mirror:
+    with mirror_of(fixtures, {"1686_2": Route(b"oops", "text/plain", 500)}) as mirror:
         result = crawl(mirror, tmp_path / "archive", "-a", "max_pages=2")
     assert result.process.returncode == 0, result.log
     assert re.search(r"ERROR: Request failed <[^>]*page=2[^>]*>: HTTP 500", result.log)
@@ -212,7 +112,7 @@ def test_broken_article_pages_are_logged_counted_and_the_crawl_goes_on(
     add_page(fixtures, "no-body", urls["nobody"], PAGE_WITHOUT_BODY_TEXT)
     add_page(fixtures, "not-article", urls["notarticle"], NOT_AN_ARTICLE)
     missing = f"{base}doc-imissing.shtml"  # the mirror answers 404
-    with mirror_of(fixtures, **{"1686_2": roll_page(*urls.values(), missing)}) as mirror:
+    with mirror_of(fixtures, {"1686_2": roll_page(*urls.values(), missing)}) as mirror:
         result = crawl(mirror, tmp_path / "archive", "-a", "max_pages=2")
     assert result.process.returncode == 0, result.log
     log = result.log
@@ -238,7 +138,7 @@ def test_a_crawl_leaves_only_whole_markdown_files(fixtures: Path, tmp_path: Path
 
 def test_article_urls_on_other_hosts_are_not_followed(fixtures: Path, tmp_path: Path) -> None:
     offsite = "https://example.com/finance/2024/article.html"
-    with mirror_of(fixtures, **{"1686_1": roll_page(offsite)}) as mirror:
+    with mirror_of(fixtures, {"1686_1": roll_page(offsite)}) as mirror:
         result = crawl(mirror, tmp_path / "archive")
     assert result.files() == []
     assert result.stat("offsite/filtered") == 1

@@ -1,4 +1,4 @@
-"""`scrapy crawl`, with spider arguments checked before the crawl starts."""
+"""`scrapy crawl`, with spider arguments checked first and the archive locked while it runs."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
 
+from crawler.archive import run_under_lock
+
 
 class Command(ScrapyCrawlCommand):
-    """Scrapy's crawl command; a bad `-a` argument is a usage error, not a traceback."""
+    """Scrapy's crawl command; a bad `-a` is a usage error; one run per archive at a time."""
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         """Check the spider's arguments with its `read_arguments`, if it has one, then crawl."""
@@ -25,4 +27,6 @@ class Command(ScrapyCrawlCommand):
                     read_arguments(**opts.spargs)
                 except (TypeError, ValueError) as error:
                     raise UsageError(str(error), print_help=False) from None
-        super().run(args, opts)
+        assert self.settings is not None
+        status = run_under_lock(self.settings, lambda: super(Command, self).run(args, opts))
+        self.exitcode = status or self.exitcode

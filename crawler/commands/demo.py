@@ -10,6 +10,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.utils.conf import closest_scrapy_cfg
 
+from crawler.archive import run_under_lock
 from crawler.mirror import Mirror, serve
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,5 @@ class Command(ScrapyCommand):
             self.settings.set("SINA_ROLL_API_URL", api, priority="cmdline")
             logger.info("Demo mirror of Sina at %s serving %s", mirror.origin, fixtures)
             self.crawler_process.crawl("sina", max_pages="2")
-            self.crawler_process.start()
-        if self.crawler_process.bootstrap_failed:
-            self.exitcode = 1
+            status = run_under_lock(self.settings, self.crawler_process.start)
+        self.exitcode = status or int(self.crawler_process.bootstrap_failed)

@@ -33,7 +33,7 @@ class RenderSpider(scrapy.Spider):
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
-        """Run every item pipeline except those that write to the archive; skip robots.txt."""
+        """Run every item pipeline but those writing the archive; no archive state, no robots."""
         super().update_settings(settings)
         pipelines = settings.getwithbase("ITEM_PIPELINES")
         writers = {
@@ -45,6 +45,7 @@ class RenderSpider(scrapy.Spider):
             "ITEM_PIPELINES", {**settings.getdict("ITEM_PIPELINES"), **writers}, priority="spider"
         )
         settings.set("ROBOTSTXT_OBEY", False, priority="spider")
+        settings.set("ARCHIVE_ENABLED", False, priority="spider")
 
     async def start(self) -> AsyncIterator[Request]:
         """Ask for the saved page through Scrapy's file:// download handler."""

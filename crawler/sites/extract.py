@@ -1,4 +1,4 @@
-"""Helpers shared by site parsers: first matching text, meta tags, dates, URLs."""
+"""Helpers shared by site parsers: first matching text, meta tags, script values, dates, URLs."""
 
 from __future__ import annotations
 
@@ -8,14 +8,22 @@ from urllib.parse import urljoin
 
 from parsel import Selector, SelectorList
 
+from crawler.sites.base import ExtractionError
+
 # China has kept UTC+8 without daylight saving since 1991, so a fixed offset is exact and
 # needs no tz database on the machine.
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+_TAB_OR_NEWLINE = re.compile(r"[\t\n\r]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 _CHINESE_DATETIME = re.compile(
     r"(?P<y>\d{4})\s*[年/.-]\s*(?P<m>\d{1,2})\s*[月/.-]\s*(?P<d>\d{1,2})\s*日?"
     r"\s*(?P<H>\d{1,2})[:：](?P<M>\d{2})(?:[:：](?P<S>\d{2}))?"
 )
+
+# The editor line many Chinese news sites print: `责任编辑：NAME`, `（责任编辑： CODE）`.
+_EDITOR_LINE = re.compile(r"责任编辑\s*[:：]\s*([^\s()（）]+)")
 
 
 def squash(text: str) -> str:
@@ -38,6 +46,39 @@ def meta(selector: Selector, name: str) -> str:
     """Return a `<meta>` tag's content, looked up by `property` or `name`."""
     query = f'meta[property="{name}"]::attr(content), meta[name="{name}"]::attr(content)'
     return (selector.css(query).get() or "").strip()
+
+
+def script_value(selector: Selector, name: str) -> str:
+    """Return what a page's script assigns to `name` (`var name = '…'`, `name: '…'`, digits)."""
+    assignment = re.compile(rf"\b{re.escape(name)}\s*[:=]\s*(?:(['\"])(.*?)\1|(\d+))")
+    for script in selector.xpath("//script/text()").getall():
+        match = assignment.search(script)
+        if match:
+            return (match.group(2) if match.group(1) else match.group(3)).strip()
+    return ""
+
+
+def split_keywords(text: str, separators: str = r"[,，]") -> list[str]:
+    """Split a keywords list (a `<meta name="keywords">` value) into its words."""
+    return [word.strip() for word in re.split(separators, text) if word.strip()]
+
+
+def editor_name(text: str) -> str:
+    """Return the name (or staff code) after `责任编辑：` in text, or an empty string."""
+    match = _EDITOR_LINE.search(text)
+    return match.group(1) if match else ""
+
+
+def article_body(selector: Selector, *css: str) -> Selector:
+    """Return the first element one of `css` matches: the article body container.
+
+    Raises ExtractionError when none matches, which means the page is not an article page.
+    """
+    for query in css:
+        found: SelectorList[Selector] = selector.css(query)
+        if found:
+            return found[0]
+    raise ExtractionError(f"no article body ({', '.join(css)}): not an article page?")
 
 
 def inner_html(node: Selector) -> str:
@@ -80,8 +121,12 @@ def parse_epoch(value: object) -> datetime | None:
 
 
 def absolute_url(url: str, base: str) -> str:
-    """Make a URL absolute; protocol-relative URLs get `https:`."""
-    url = url.strip()
+    """Make a URL absolute; protocol-relative URLs get `https:`; controls percent-encoded.
+
+    Tabs and newlines are dropped and other control characters encoded, as browsers do.
+    """
+    url = _TAB_OR_NEWLINE.sub("", url).strip()
+    url = _CONTROL.sub(lambda match: f"%{ord(match.group()):02X}", url)
     if url.startswith("//"):
         return "https:" + url
     return urljoin(base, url) if url else ""

@@ -91,6 +91,7 @@ class Sina(Site):
             categories=channel.categories,
             title=self.title(page) or squash(str(listing.get("title", ""))),
             published=self.published(page) or self.listed_time(listing),
+            modified=parse_epoch(listing.get("mtime")),
             media_source=self.media_source(page) or squash(str(listing.get("media_name", ""))),
             editor=self.editor(body),
             keywords=self.keywords(page) or _split_keywords(str(listing.get("keywords", ""))),
@@ -134,10 +135,13 @@ class Sina(Site):
         return _split_keywords(meta(page, "keywords"))
 
     def doc_id(self, page: Selector, url: str, listing: dict[str, Any]) -> str:
-        """Return Sina's document id: `publishid`, the id in the URL, or the API's `docid`."""
+        """Return Sina's document id: `publishid`, else the one in the URL or the listing."""
+        return meta(page, "publishid") or self.listed_doc_id(url, listing)
+
+    def listed_doc_id(self, url: str, listing: dict[str, Any]) -> str:
+        """Return the document id known before fetching: in the URL, else the API's `docid`."""
         match = self.DOC_ID.search(url)
-        listed = str(listing.get("docid", "")).rpartition(":")[2]
-        return meta(page, "publishid") or (match.group(1) if match else "") or listed
+        return match.group(1) if match else str(listing.get("docid", "")).rpartition(":")[2]
 
 
 def _split_keywords(text: str) -> list[str]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time
 from typing import Any, Self
 from urllib.parse import urlsplit
 
@@ -14,8 +16,11 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 from w3lib.url import add_or_replace_parameters
 
+from crawler.archive import ArchiveExtension, ArchiveState, article_key
 from crawler.items import Article
-from crawler.sites import Channel, ExtractionError, site_named
+from crawler.sites import Channel, ExtractionError
+from crawler.sites.sina import Sina
+from crawler.sites.extract import BEIJING, parse_epoch
 
 
 class RollAnswerError(ValueError):
@@ -42,27 +47,51 @@ def roll_entries(response: Response) -> list[dict[str, Any]]:
     return [entry for entry in data if isinstance(entry, dict)]
 
 
+@dataclass(frozen=True)
+class Arguments:
+    """The spider's `-a` arguments, read and checked."""
+
+    channels: list[Channel]
+    max_pages: int
+    since: datetime | None
+    refresh_all: bool
+
+
 class SinaSpider(scrapy.Spider):
-    """List channels through the roll API and hand each article page to the Sina parser.
+    """List channels through the roll API and hand each new or changed article to the parser.
 
     Arguments: `-a channels=1686,1687` (lids, or `all`; default the site's default channel),
-    `-a max_pages=N` (list pages read per channel, default 1).
+    `-a max_pages=N` (list pages read per channel, default 1), `-a since=YYYY-MM-DD` (walk
+    back through list pages until that date, Beijing time), `-a refresh=all` (fetch every
+    listed article again, archived or not).
     """
 
     name = "sina"
-    site = site_named("sina")
+    site = Sina()
+    refresh_source = True  # `scrapy refresh` runs this spider by default
 
-    def __init__(self, channels: str = "", max_pages: str = "1", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        channels: str = "",
+        max_pages: str = "1",
+        since: str = "",
+        refresh: str = "",
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
-        self.channels, self.max_pages = self.read_arguments(channels, max_pages)
+        self.arguments = self.read_arguments(channels, max_pages, since, refresh)
+        self.channels = self.arguments.channels
         self.allowed_domains: list[str] = []
         self.api_url = ""
         self.page_size = 50
         self.referer = ""
+        self.state: ArchiveState | None = None
 
     @classmethod
-    def read_arguments(cls, channels: str = "", max_pages: str = "1") -> tuple[list[Channel], int]:
-        """Read `-a channels=` (lids, `all`, or empty for the default) and `-a max_pages=`."""
+    def read_arguments(
+        cls, channels: str = "", max_pages: str = "1", since: str = "", refresh: str = ""
+    ) -> Arguments:
+        """Read and check `-a channels= max_pages= since= refresh=`."""
         if channels.strip().lower() == "all":
             picked = list(cls.site.channels)
         else:
@@ -74,7 +103,18 @@ class SinaSpider(scrapy.Spider):
         pages = int(max_pages) if max_pages.strip().isdigit() else 0
         if pages < 1:
             raise ValueError(f"max_pages must be a whole number ≥ 1, not {max_pages!r}")
-        return picked, pages
+        try:
+            start_date = date.fromisoformat(since.strip()) if since.strip() else None
+        except ValueError:
+            raise ValueError(f"since must be a date as YYYY-MM-DD, not {since!r}") from None
+        if refresh not in ("", "all"):
+            raise ValueError(f"refresh can only be 'all', not {refresh!r}")
+        return Arguments(
+            channels=picked,
+            max_pages=pages,
+            since=datetime.combine(start_date, time(), BEIJING) if start_date else None,
+            refresh_all=refresh == "all",
+        )
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -90,6 +130,8 @@ class SinaSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Request]:
         """Ask for the first list page of every chosen channel."""
+        archive = self.crawler.get_extension(ArchiveExtension)
+        self.state = archive.state if archive else None
         for channel in self.channels:
             yield self.list_request(channel, 1)
 
@@ -107,7 +149,11 @@ class SinaSpider(scrapy.Spider):
         )
 
     def parse_list(self, response: Response, channel: Channel, page: int) -> Iterator[Request]:
-        """Follow every article of a list page, then the next list page."""
+        """Follow the new and changed articles of a list page, then maybe the next page.
+
+        Pages are newest first, so paging stops at a page that lists only archived,
+        unchanged articles; with `since`, it stops at the first article older than that.
+        """
         stats = self.crawler.stats
         assert stats is not None
         try:
@@ -117,24 +163,59 @@ class SinaSpider(scrapy.Spider):
             self.logger.error("Bad roll API answer <%s>: %s", response.url, error)
             return
         stats.inc_value("sina/list/pages")
-        self.logger.info(
-            "Channel %s (%s) page %d: %d articles listed",
-            channel.id, channel.name, page, len(entries),
-        )  # fmt: skip
+        since = self.arguments.since
+        wanted, unchanged, reached_since = 0, [], False
         for entry in entries:
             url = str(entry.get("url") or entry.get("wapurl") or "").strip()
             if not url:
                 stats.inc_value("sina/list/entries_without_url")
                 self.logger.warning("Roll entry without a URL <%s>: %r", response.url, entry)
                 continue
+            url = response.urljoin(url)
+            listed = parse_epoch(entry.get("ctime")) or parse_epoch(entry.get("intime"))
+            if since and listed and listed < since:
+                reached_since = True
+                continue
+            key = article_key(self.site.key, self.site.listed_doc_id(url, entry), url)
+            if self.is_archived_unchanged(key, entry):
+                unchanged.append(key)
+                continue
+            wanted += 1
             yield response.follow(
                 url,
                 callback=self.parse_article,
                 errback=self.request_failed,
                 cb_kwargs={"channel": channel, "listing": entry},
             )
-        if entries and page < self.max_pages:
+        if self.state is not None and unchanged:
+            self.state.touch(unchanged)
+        stats.inc_value("archive/listed_unchanged", len(unchanged))
+        self.logger.info(
+            "Channel %s (%s) page %d: %d listed, %d new or changed",
+            channel.id, channel.name, page, len(entries), wanted,
+        )  # fmt: skip
+        if self.wants_next_page(entries, page, wanted, reached_since):
             yield self.list_request(channel, page + 1)
+
+    def is_archived_unchanged(self, key: str, entry: dict[str, Any]) -> bool:
+        """Tell whether the archive holds this article at the `mtime` the listing gives."""
+        if self.state is None or self.arguments.refresh_all:
+            return False
+        modified = parse_epoch(entry.get("mtime"))
+        return self.state.is_unchanged(key, modified.isoformat() if modified else None)
+
+    def wants_next_page(
+        self, entries: list[dict[str, Any]], page: int, wanted: int, reached_since: bool
+    ) -> bool:
+        """Decide whether to read the channel's next list page."""
+        if not entries or reached_since:
+            return False
+        if self.arguments.since:
+            return True  # a backfill walks back until it reaches `since`
+        if wanted == 0 and not self.arguments.refresh_all:
+            self.logger.info("Everything listed on page %d is archived: stopping here", page)
+            return False
+        return page < self.arguments.max_pages
 
     def parse_article(
         self, response: Response, channel: Channel, listing: dict[str, Any]

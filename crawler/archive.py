@@ -1,0 +1,309 @@
+"""Archive state: what the archive holds, so scheduled runs fetch only what is new or changed.
+
+The state is a SQLite database inside the export folder (`<MARKDOWN_EXPORT_DIR>/.archive/`),
+so one folder is one archive. It is looked up row by row, never loaded whole. Each write is
+its own transaction, made after the file it describes is in place, so a killed run leaves
+the state at worst one step behind the files, which the next run repairs.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import hashlib
+import logging
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Self
+
+import yaml
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.settings import BaseSettings
+from w3lib.url import canonicalize_url
+
+logger = logging.getLogger(__name__)
+
+STATE_FOLDER = ".archive"
+LOCKED_EXIT_STATUS = 75  # EX_TEMPFAIL: another run holds the archive; try again later
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    key TEXT PRIMARY KEY,           -- `<site>:<doc id>`, else the canonical URL, else `file:<path>`
+    url TEXT NOT NULL,
+    path TEXT NOT NULL,             -- the article's file, relative to the archive folder
+    content_hash TEXT NOT NULL,     -- sha256 of the file's bytes
+    title TEXT NOT NULL,            -- title and date identify an article in its file
+    date TEXT NOT NULL,
+    published TEXT,
+    modified TEXT,                  -- the source's last-modified time (roll API `mtime`)
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_identity ON articles (title, date);
+CREATE INDEX IF NOT EXISTS articles_path ON articles (path);
+"""
+
+
+class ArchiveLockedError(RuntimeError):
+    """Another run holds the archive's lock."""
+
+
+@dataclass(frozen=True)
+class Record:
+    """One archived article as the state knows it."""
+
+    key: str
+    url: str
+    path: str
+    content_hash: str
+    title: str
+    date: str
+    published: str | None
+    modified: str | None
+    first_seen: str
+    last_seen: str
+
+
+def article_key(site_key: str, doc_id: str, url: str) -> str:
+    """Return an article's stable key: the site's own id where it has one, else its URL."""
+    return f"{site_key}:{doc_id}" if doc_id else canonicalize_url(url)
+
+
+def state_folder(root: Path) -> Path:
+    """Return the folder that holds an archive's state and lock."""
+    return root / STATE_FOLDER
+
+
+def utc_now() -> str:
+    """Return the current time as ISO 8601 UTC, to the second."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+@contextmanager
+def archive_lock(root: Path) -> Iterator[Path]:
+    """Hold the archive's lock for a block; raise ArchiveLockedError if another run has it.
+
+    `flock` locks belong to the open file, so the kernel releases them when a run dies,
+    even by SIGKILL: a stale lock file never blocks the next run.
+    """
+    folder = state_folder(root)
+    folder.mkdir(parents=True, exist_ok=True)
+    lock_path = folder / "lock"
+    descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as error:
+            if error.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+            holder = lock_path.read_text(encoding="utf-8").strip() or "another process"
+            raise ArchiveLockedError(
+                f"another run is using the archive {root} ({holder}; lock {lock_path})"
+            ) from None
+        os.ftruncate(descriptor, 0)
+        os.write(descriptor, f"pid {os.getpid()} since {utc_now()}\n".encode())
+        yield lock_path
+    finally:
+        os.close(descriptor)
+
+
+def document_identity(text: str) -> tuple[str, str] | None:
+    """Read the (title, date) pair that identifies the article in a seed-format document."""
+    if not text.startswith("\n---\n"):
+        return None
+    try:
+        data = yaml.safe_load(text.split("\n---\n", 2)[1])
+    except (IndexError, yaml.YAMLError):
+        return None
+    if not isinstance(data, dict) or "title" not in data or "date" not in data:
+        return None
+    return str(data["title"]), str(data["date"])
+
+
+class ArchiveState:
+    """The SQLite record of an archive's articles."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+        self.connection = connection
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path) -> Self:
+        """Open (creating if needed) the state database at `path`."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            connection = sqlite3.connect(path, timeout=30, isolation_level=None)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.executescript(SCHEMA)
+        except sqlite3.DatabaseError as error:
+            raise sqlite3.DatabaseError(f"archive state {path} is unusable: {error}") from error
+        connection.row_factory = sqlite3.Row
+        return cls(connection, path)
+
+    def close(self) -> None:
+        """Close the database."""
+        self.connection.close()
+
+    def count(self) -> int:
+        """Return how many articles the state records."""
+        (total,) = self.connection.execute("SELECT count(*) FROM articles").fetchone()
+        return int(total)
+
+    def lookup(self, key: str) -> Record | None:
+        """Return the record of an article by key."""
+        row = self.connection.execute("SELECT * FROM articles WHERE key = ?", (key,)).fetchone()
+        return Record(**dict(row)) if row else None
+
+    def lookup_identity(self, title: str, date: str) -> Record | None:
+        """Return the record of the article with this title and date, if any."""
+        row = self.connection.execute(
+            "SELECT * FROM articles WHERE title = ? AND date = ? LIMIT 1", (title, date)
+        ).fetchone()
+        return Record(**dict(row)) if row else None
+
+    def is_unchanged(self, key: str, modified: str | None) -> bool:
+        """Tell whether an article is archived with this same last-modified time."""
+        record = self.lookup(key)
+        return record is not None and modified is not None and record.modified == modified
+
+    def record(self, record: Record, replaces: str | None = None) -> None:
+        """Store an article's record (one transaction), replacing the row `replaces`."""
+        with self.transaction():
+            if replaces and replaces != record.key:
+                self.connection.execute("DELETE FROM articles WHERE key = ?", (replaces,))
+            self.connection.execute(
+                """INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (key) DO UPDATE SET url = excluded.url, path = excluded.path,
+                    content_hash = excluded.content_hash, title = excluded.title,
+                    date = excluded.date, published = excluded.published,
+                    modified = excluded.modified, last_seen = excluded.last_seen""",
+                (
+                    record.key, record.url, record.path, record.content_hash, record.title,
+                    record.date, record.published, record.modified, record.first_seen,
+                    record.last_seen,
+                ),
+            )  # fmt: skip
+
+    def touch(self, keys: Iterable[str]) -> None:
+        """Mark articles as seen in a listing now."""
+        now = utc_now()
+        with self.transaction():
+            self.connection.executemany(
+                "UPDATE articles SET last_seen = ? WHERE key = ?", [(now, key) for key in keys]
+            )
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Run a block in one transaction, committed whole or not at all."""
+        self.connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.connection.execute("ROLLBACK")
+            raise
+        self.connection.execute("COMMIT")
+
+    def rebuild_from_files(self, root: Path) -> int:
+        """Record every article file of the archive (for a state that was lost)."""
+        now = utc_now()
+        added = 0
+        with self.transaction():
+            for path in sorted(root.rglob("*.md")):
+                relative = path.relative_to(root)
+                if relative.parts[0] == STATE_FOLDER:
+                    continue
+                data = path.read_bytes()
+                identity = document_identity(data.decode("utf-8", errors="replace"))
+                if identity is None:
+                    logger.warning("Not an archive document, left alone: %s", path)
+                    continue
+                self.connection.execute(
+                    "INSERT OR IGNORE INTO articles VALUES (?, '', ?, ?, ?, ?, NULL, NULL, ?, ?)",
+                    (f"file:{relative}", str(relative), hashlib.sha256(data).hexdigest(),
+                     *identity, now, now),
+                )  # fmt: skip
+                added += 1
+        return added
+
+
+def remove_stale_temporary_files(root: Path) -> int:
+    """Delete temporary files left by a killed run (only the lock holder may call this)."""
+    removed = 0
+    for path in root.rglob(".*.tmp"):
+        path.unlink(missing_ok=True)
+        removed += 1
+    return removed
+
+
+class ArchiveExtension:
+    """Opens the archive state for a crawl; spiders and the exporter use `.state`."""
+
+    def __init__(self, root: Path, state_path: Path) -> None:
+        self.root = root
+        self.state_path = state_path
+        self.state: ArchiveState | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """Read ARCHIVE_* settings and open the state when the spider opens."""
+        settings = crawler.settings
+        if not settings.getbool("ARCHIVE_ENABLED", True):
+            raise NotConfigured("ARCHIVE_ENABLED is off")
+        root = Path(settings.get("MARKDOWN_EXPORT_DIR", "output"))
+        state_path = Path(settings.get("ARCHIVE_STATE_PATH") or state_folder(root) / "state.db")
+        extension = cls(root, state_path)
+        crawler.signals.connect(extension.spider_opened, signals.spider_opened)
+        crawler.signals.connect(extension.spider_closed, signals.spider_closed)
+        extension.open()
+        return extension
+
+    def open(self) -> None:
+        """Open the state; rebuild it from the archive's files if it was lost."""
+        lost = not self.state_path.exists()
+        started = time.monotonic()
+        self.state = ArchiveState.open(self.state_path)
+        if lost and self.root.is_dir():
+            added = self.state.rebuild_from_files(self.root)
+            if added:
+                logger.warning(
+                    "Archive state %s was missing: rebuilt from %d files in %.1fs",
+                    self.state_path, added, time.monotonic() - started,
+                )  # fmt: skip
+
+    def spider_opened(self) -> None:
+        """Log which state the crawl uses."""
+        assert self.state is not None
+        logger.info("Archive state %s: %d articles", self.state_path, self.state.count())
+
+    def spider_closed(self) -> None:
+        """Close the state."""
+        if self.state is not None:
+            self.state.close()
+            self.state = None
+
+
+def run_under_lock(settings: BaseSettings, run: Callable[[], None]) -> int:
+    """Run a crawl holding the archive's lock; return LOCKED_EXIT_STATUS if it is taken."""
+    if not settings.getbool("ARCHIVE_ENABLED", True):
+        run()
+        return 0
+    root = Path(settings.get("MARKDOWN_EXPORT_DIR", "output"))
+    try:
+        with archive_lock(root):
+            removed = remove_stale_temporary_files(root)
+            if removed:
+                logger.warning("Removed %d temporary files left by an interrupted run", removed)
+            run()
+    except ArchiveLockedError as error:
+        logger.error("%s: not starting a second run", error)
+        return LOCKED_EXIT_STATUS
+    return 0

@@ -1,0 +1,168 @@
+"""`scrapy refresh`: run every refresh source once, for cron; one summary line, an exit status."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shlex
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from scrapy.commands import ScrapyCommand
+from scrapy.crawler import Crawler
+from scrapy.exceptions import UsageError
+from scrapy.settings import BaseSettings
+from scrapy.spiderloader import get_spider_loader
+
+from crawler.archive import run_under_lock
+
+logger = logging.getLogger(__name__)
+
+FAILED_EXIT_STATUS = 1
+
+
+@dataclass(frozen=True)
+class Source:
+    """One spider to run, with its arguments."""
+
+    spider: str
+    arguments: dict[str, str]
+
+    def __str__(self) -> str:
+        return " ".join([self.spider, *(f"{k}={v}" for k, v in self.arguments.items())])
+
+
+def read_sources(settings: BaseSettings) -> list[Source]:
+    """Read REFRESH_SOURCES, or take every spider that declares `refresh_source = True`."""
+    configured = settings.get("REFRESH_SOURCES") or []
+    if isinstance(configured, str):  # from `-s REFRESH_SOURCES=...`: sources split by `;`
+        configured = [part for part in configured.split(";") if part.strip()]
+    loader = get_spider_loader(settings)
+    if not configured:
+        return [
+            Source(name, {})
+            for name in sorted(loader.list())
+            if getattr(loader.load(name), "refresh_source", False)
+        ]
+    sources = []
+    for line in configured:
+        name, *pairs = shlex.split(line)
+        if any("=" not in pair for pair in pairs):
+            raise UsageError(f"REFRESH_SOURCES entry {line!r}: arguments must be NAME=VALUE")
+        sources.append(Source(name, dict(pair.split("=", 1) for pair in pairs)))
+    return sources
+
+
+def check_source(settings: BaseSettings, source: Source) -> None:
+    """Fail early, with a usage error, on an unknown spider or bad arguments."""
+    try:
+        spider_class = get_spider_loader(settings).load(source.spider)
+    except KeyError:
+        raise UsageError(f"refresh source {source}: no spider named {source.spider!r}") from None
+    read_arguments = getattr(spider_class, "read_arguments", None)
+    if read_arguments is not None:
+        try:
+            read_arguments(**source.arguments)
+        except (TypeError, ValueError) as error:
+            raise UsageError(f"refresh source {source}: {error}") from None
+
+
+@dataclass
+class Summary:
+    """What a refresh did, added up over its crawls."""
+
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    dropped: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+
+    @classmethod
+    def of(cls, crawlers: list[Crawler], seconds: float) -> Summary:
+        """Add up the stats of finished crawls."""
+        summary = cls(seconds=seconds)
+        for crawler in crawlers:
+            stats: dict[str, Any] = crawler.stats.get_stats() if crawler.stats else {}
+            summary.new += stats.get("markdown/written", 0)
+            summary.updated += stats.get("markdown/updated", 0)
+            summary.unchanged += stats.get("markdown/unchanged", 0) + stats.get(
+                "archive/listed_unchanged", 0
+            )
+            summary.dropped += stats.get("item_dropped_count", 0)
+            summary.errors += stats.get("log_count/ERROR", 0)
+        return summary
+
+    def line(self) -> str:
+        """Return the one summary line."""
+        return (
+            f"refresh: {self.new} new, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{self.dropped} dropped, {self.errors} errors in {self.seconds:.1f}s"
+        )
+
+
+class Command(ScrapyCommand):
+    """Run the refresh sources in one process under the archive lock."""
+
+    requires_project = True
+
+    def syntax(self) -> str:
+        """Show the arguments."""
+        return "[options]"
+
+    def short_desc(self) -> str:
+        """Describe the command in one line."""
+        return "Fetch what is new or changed from every refresh source (for cron)"
+
+    def long_desc(self) -> str:
+        """Describe the exit statuses."""
+        return (
+            "Runs every spider declared as a refresh source (or those in REFRESH_SOURCES) "
+            "under the archive lock, prints one summary line and exits 0 when the run "
+            "worked, 1 when it failed (a source could not start, a crawl did not finish, "
+            "or more errors than REFRESH_MAX_ERRORS), 75 when another run holds the archive."
+        )
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        """Crawl every source, then print the summary and set the exit status."""
+        if args:
+            raise UsageError("refresh takes no arguments; configure REFRESH_SOURCES")
+        assert self.settings is not None and self.crawler_process is not None
+        process = self.crawler_process
+        sources = read_sources(self.settings)
+        for source in sources:
+            check_source(self.settings, source)
+        crawlers: list[Crawler] = []
+
+        def crawl_all() -> None:
+            for source in sources:
+                crawler = process.create_crawler(source.spider)
+                crawlers.append(crawler)
+                process.crawl(crawler, **source.arguments)
+            process.start()
+
+        started = time.monotonic()
+        locked = run_under_lock(self.settings, crawl_all)
+        if locked:
+            self.exitcode = locked
+            return
+        summary = Summary.of(crawlers, time.monotonic() - started)
+        failures = self.failures(sources, crawlers, summary)
+        print(summary.line() + ("" if not failures else f" — FAILED: {'; '.join(failures)}"))
+        self.exitcode = FAILED_EXIT_STATUS if failures else 0
+
+    def failures(
+        self, sources: list[Source], crawlers: list[Crawler], summary: Summary
+    ) -> list[str]:
+        """Name what makes this run a failure for a scheduler."""
+        assert self.settings is not None and self.crawler_process is not None
+        failures = []
+        for source, crawler in zip(sources, crawlers, strict=True):
+            reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
+            if reason != "finished":
+                failures.append(f"{source}: {reason or 'did not start'}")
+        max_errors = self.settings.getint("REFRESH_MAX_ERRORS", 0)
+        if summary.errors > max_errors:
+            failures.append(f"{summary.errors} errors (REFRESH_MAX_ERRORS is {max_errors})")
+        return failures
