@@ -49,6 +49,11 @@ CREATE TABLE IF NOT EXISTS articles (
 );
 CREATE INDEX IF NOT EXISTS articles_identity ON articles (title, date);
 CREATE INDEX IF NOT EXISTS articles_path ON articles (path);
+CREATE TABLE IF NOT EXISTS listings (
+    name TEXT PRIMARY KEY,          -- a listing a spider reads, e.g. `sina:1686`
+    complete INTEGER NOT NULL,      -- 0 while a run reads it; 1 once a run finished it
+    updated TEXT NOT NULL
+);
 """
 
 
@@ -201,6 +206,26 @@ class ArchiveState:
                 "UPDATE articles SET last_seen = ? WHERE key = ?", [(now, key) for key in keys]
             )
 
+    def begin_listing(self, name: str) -> bool:
+        """Mark a listing as being read; return whether the last run finished reading it."""
+        with self.transaction():
+            row = self.connection.execute(
+                "SELECT complete FROM listings WHERE name = ?", (name,)
+            ).fetchone()
+            self.connection.execute(
+                "INSERT INTO listings VALUES (?, 0, ?) ON CONFLICT (name) DO UPDATE SET "
+                "complete = 0, updated = excluded.updated",
+                (name, utc_now()),
+            )
+        return row is None or bool(row["complete"])
+
+    def finish_listing(self, name: str) -> None:
+        """Mark a listing as read to the end by a run that finished."""
+        with self.transaction():
+            self.connection.execute(
+                "UPDATE listings SET complete = 1, updated = ? WHERE name = ?", (utc_now(), name)
+            )
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """Run a block in one transaction, committed whole or not at all."""
@@ -236,11 +261,21 @@ class ArchiveState:
 
 
 def remove_stale_temporary_files(root: Path) -> int:
-    """Delete temporary files left by a killed run (only the lock holder may call this)."""
+    """Delete temporary files left by a killed run (only the lock holder may call this).
+
+    Walks the folders with `os.scandir`, one entry at a time: an archive folder may hold
+    100,000 files, and listing them all at once would cost tens of megabytes.
+    """
     removed = 0
-    for path in root.rglob(".*.tmp"):
-        path.unlink(missing_ok=True)
-        removed += 1
+    folders = [root]
+    while folders:
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(Path(entry.path))
+                elif entry.name.startswith(".") and entry.name.endswith(".tmp"):
+                    Path(entry.path).unlink(missing_ok=True)
+                    removed += 1
     return removed
 
 

@@ -22,6 +22,11 @@ RETRY_ENABLED = True
 RETRY_TIMES = 2
 DOWNLOAD_TIMEOUT = 30
 
+# A page that declares gb2312/gbk/gb18030 but is valid UTF-8 is decoded as UTF-8
+# (crawler/encoding.py). 585: after HttpCompressionMiddleware (590) has decompressed the body,
+# before MetaRefreshMiddleware (580) reads the text.
+DOWNLOADER_MIDDLEWARES = {"crawler.encoding.MislabelledUtf8Middleware": 585}
+MISLABELLED_UTF8_ENABLED = True
 
 ITEM_PIPELINES = {
     "pipelines.clean.CleanHtmlPipeline": 100,

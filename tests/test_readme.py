@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 
 from crawler import settings
 from crawler.sites import site_named
+from crawler.spiders.sina import SinaSpider
 from tests.documents import FIXTURES, ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-PROJECT_PREFIXES = ("MARKDOWN_", "SINA_", "DEMO_")
+PROJECT_PREFIXES = ("MARKDOWN_", "SINA_", "DEMO_", "ARCHIVE_", "REFRESH_", "MISLABELLED_UTF8_")
 
 
 def table_rows(heading: str) -> list[list[str]]:
@@ -31,6 +33,12 @@ def test_settings_table_lists_every_project_setting_with_its_default() -> None:
     for name in names:
         value = getattr(settings, name)
         assert rows[name] == (str(value) if not isinstance(value, list) else "[]"), name
+
+
+def test_spider_arguments_table_lists_every_argument_of_the_spider() -> None:
+    rows = [row[0] for row in table_rows("### Spider arguments")]
+    arguments = inspect.signature(SinaSpider.read_arguments).parameters
+    assert rows == list(arguments)
 
 
 def test_channels_table_matches_the_declared_channels() -> None:

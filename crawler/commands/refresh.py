@@ -20,6 +20,10 @@ from crawler.archive import run_under_lock
 logger = logging.getLogger(__name__)
 
 FAILED_EXIT_STATUS = 1
+# Stats that count one failure each (a failed request is counted once, although Scrapy's
+# retry middleware and the spider both log it), and those that count crashes.
+FAILURE_STATS = ("/request_failures", "/bad_answers", "/write_errors", "/state_errors")
+CRASH_STATS = ("spider_exceptions/", "log_count/CRITICAL")
 
 
 @dataclass(frozen=True)
@@ -90,8 +94,12 @@ class Summary:
             summary.unchanged += stats.get("markdown/unchanged", 0) + stats.get(
                 "archive/listed_unchanged", 0
             )
-            summary.dropped += stats.get("item_dropped_count", 0)
-            summary.errors += stats.get("log_count/ERROR", 0)
+            summary.dropped += stats.get("item_dropped_count", 0) + sum(
+                value for name, value in stats.items() if name.endswith("/extraction_errors")
+            )
+            summary.errors += sum(
+                value for name, value in stats.items() if name.endswith(FAILURE_STATS)
+            ) + sum(value for name, value in stats.items() if name.startswith(CRASH_STATS))
         return summary
 
     def line(self) -> str:

@@ -10,8 +10,10 @@ from parsel import Selector
 from scrapy.http import TextResponse
 
 from crawler.items import Article
-from crawler.sites.base import Channel, ExtractionError, Site
+from crawler.sites.base import Channel, Site
 from crawler.sites.extract import (
+    article_body,
+    editor_name,
     first_text,
     https_url,
     inner_html,
@@ -19,6 +21,7 @@ from crawler.sites.extract import (
     parse_epoch,
     parse_iso_datetime,
     parse_local_datetime,
+    split_keywords,
     squash,
 )
 
@@ -74,7 +77,6 @@ class Sina(Site):
     BODY = ("#artibody", "div#article", "section.art_content")
     DATE_TEXT = (".date-source span.date", "span.time-source", "time.weibo_time", ".date")
     SOURCE = (".date-source .source", "span.time-source a", "span.time-source span")
-    EDITOR = re.compile(r"责任编辑\s*[:：]\s*(\S+)")
     DOC_ID = re.compile(r"(?:doc|detail)-i([0-9a-z]+)\.")
 
     def parse(
@@ -83,7 +85,7 @@ class Sina(Site):
         """Extract an article from a desktop (2016 or 2018–2024) or mobile Sina page."""
         page = Selector(text=response.text)
         listing = listing or {}
-        body = self.body(page)
+        body = article_body(page, *self.BODY)
         return Article(
             url=response.url,
             site=self.name,
@@ -94,19 +96,11 @@ class Sina(Site):
             modified=parse_epoch(listing.get("mtime")),
             media_source=self.media_source(page) or squash(str(listing.get("media_name", ""))),
             editor=self.editor(body),
-            keywords=self.keywords(page) or _split_keywords(str(listing.get("keywords", ""))),
+            keywords=self.keywords(page) or split_keywords(str(listing.get("keywords", ""))),
             lead_image=https_url(meta(page, "og:image"), response.url) or self.default_image,
             body_html=inner_html(body),
             doc_id=self.doc_id(page, response.url, listing),
         )
-
-    def body(self, page: Selector) -> Selector:
-        """Return the article's own content element."""
-        for query in self.BODY:
-            found = page.css(query)
-            if found:
-                return found[0]
-        raise ExtractionError(f"no article body ({', '.join(self.BODY)}): not an article page?")
 
     def title(self, page: Selector) -> str:
         """Return the headline, from the page's `h1` or else its `og:title`."""
@@ -127,12 +121,11 @@ class Sina(Site):
 
     def editor(self, body: Selector) -> str:
         """Return the editor's name from the body's 责任编辑 line."""
-        match = self.EDITOR.search(" ".join(body.css("p ::text").getall()))
-        return match.group(1) if match else ""
+        return editor_name(" ".join(body.css("p ::text").getall()))
 
     def keywords(self, page: Selector) -> list[str]:
         """Return the page's keywords."""
-        return _split_keywords(meta(page, "keywords"))
+        return split_keywords(meta(page, "keywords"))
 
     def doc_id(self, page: Selector, url: str, listing: dict[str, Any]) -> str:
         """Return Sina's document id: `publishid`, else the one in the URL or the listing."""
@@ -142,7 +135,3 @@ class Sina(Site):
         """Return the document id known before fetching: in the URL, else the API's `docid`."""
         match = self.DOC_ID.search(url)
         return match.group(1) if match else str(listing.get("docid", "")).rpartition(":")[2]
-
-
-def _split_keywords(text: str) -> list[str]:
-    return [word.strip() for word in re.split(r"[,，]", text) if word.strip()]

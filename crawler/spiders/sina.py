@@ -19,8 +19,8 @@ from w3lib.url import add_or_replace_parameters
 from crawler.archive import ArchiveExtension, ArchiveState, article_key
 from crawler.items import Article
 from crawler.sites import Channel, ExtractionError
-from crawler.sites.sina import Sina
 from crawler.sites.extract import BEIJING, parse_epoch
+from crawler.sites.sina import Sina
 
 
 class RollAnswerError(ValueError):
@@ -86,6 +86,8 @@ class SinaSpider(scrapy.Spider):
         self.page_size = 50
         self.referer = ""
         self.state: ArchiveState | None = None
+        # Channels whose last run was interrupted: read up to max_pages, not just the new part.
+        self.unfinished: set[str] = set()
 
     @classmethod
     def read_arguments(
@@ -133,7 +135,20 @@ class SinaSpider(scrapy.Spider):
         archive = self.crawler.get_extension(ArchiveExtension)
         self.state = archive.state if archive else None
         for channel in self.channels:
+            if self.state is not None and not self.state.begin_listing(self.listing(channel)):
+                self.logger.info("Channel %s: the last run did not finish; resuming", channel.id)
+                self.unfinished.add(channel.id)
             yield self.list_request(channel, 1)
+
+    def listing(self, channel: Channel) -> str:
+        """Name a channel's listing in the archive state."""
+        return f"{self.name}:{channel.id}"
+
+    def closed(self, reason: str) -> None:
+        """Mark the channels as read to the end, if the crawl finished."""
+        if self.state is not None and reason == "finished":
+            for channel in self.channels:
+                self.state.finish_listing(self.listing(channel))
 
     def list_request(self, channel: Channel, page: int) -> Request:
         """Build the roll API request for one list page of a channel."""
@@ -194,7 +209,7 @@ class SinaSpider(scrapy.Spider):
             "Channel %s (%s) page %d: %d listed, %d new or changed",
             channel.id, channel.name, page, len(entries), wanted,
         )  # fmt: skip
-        if self.wants_next_page(entries, page, wanted, reached_since):
+        if self.wants_next_page(channel, entries, page, wanted, reached_since):
             yield self.list_request(channel, page + 1)
 
     def is_archived_unchanged(self, key: str, entry: dict[str, Any]) -> bool:
@@ -205,14 +220,19 @@ class SinaSpider(scrapy.Spider):
         return self.state.is_unchanged(key, modified.isoformat() if modified else None)
 
     def wants_next_page(
-        self, entries: list[dict[str, Any]], page: int, wanted: int, reached_since: bool
+        self,
+        channel: Channel,
+        entries: list[dict[str, Any]],
+        page: int,
+        wanted: int,
+        reached_since: bool,
     ) -> bool:
         """Decide whether to read the channel's next list page."""
         if not entries or reached_since:
             return False
         if self.arguments.since:
             return True  # a backfill walks back until it reaches `since`
-        if wanted == 0 and not self.arguments.refresh_all:
+        if wanted == 0 and not self.arguments.refresh_all and channel.id not in self.unfinished:
             self.logger.info("Everything listed on page %d is archived: stopping here", page)
             return False
         return page < self.arguments.max_pages

@@ -1,0 +1,106 @@
+"""网易财经 (money.163.com): its article page parser (the 2019 `post_content_main` template)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from parsel import Selector
+from scrapy.http import TextResponse
+
+from crawler.items import Article
+from crawler.sites.base import Channel, Site
+from crawler.sites.extract import (
+    article_body,
+    editor_name,
+    first_text,
+    https_url,
+    inner_html,
+    meta,
+    parse_iso_datetime,
+    parse_local_datetime,
+    split_keywords,
+    squash,
+)
+
+SITE_NAME = "网易财经"
+
+
+class Netease(Site):
+    """money.163.com article pages."""
+
+    key = "netease"
+    name = SITE_NAME
+    hosts = ("money.163.com",)
+    default_channel = "money"
+    # The money channel's logo in the page's top navigation bar (the pages have no og:image).
+    default_image = "https://static.ws.126.net/f2e/news/res/channel_logo_new/money.png"
+    channels = (
+        # money.163.com is the 财经 channel of 163.com: the page's breadcrumb reads
+        # 网易首页 > 财经频道 > 正文, so its articles are filed under 财经.
+        Channel(id="money", name="财经", categories=("金融", SITE_NAME, "财经")),
+    )
+    boilerplate = (
+        "span.ep-editor",  # 责任编辑：杨倩_NF4425
+        # The byline box after the text: the channel icon (an <img>, which would otherwise
+        # become the lead image), "本文来源：…" and the editor line.
+        "div.ep-source",
+        ".gg200x300",  # the 300x250 ad slot at the end of the text
+        ".at_item",  # an ad slot filled by script (`adtype="rightAd"`)
+        ".ad_hover_href",  # the ad slot's javascript: link
+        # Outside #endText, inside `div.post_body` (the body when a page has no #endText).
+        ".post_topshare_wrap",  # share bar, comment count and font-size buttons
+        ".post_btmshare",  # share bar under the text
+        ".post_end_ad",  # ad iframe under the share bar
+    )
+
+    TITLE = ("#epContentLeft > h1", ".post_content_main h1")
+    BODY = ("#endText", "div.post_body .post_text", "div.post_body")
+    DATE_TEXT = (".post_time_source",)
+    SOURCE = ("#ne_article_source", ".post_time_source a")
+    EDITOR = ("span.ep-editor",)
+    DOC_ID = re.compile(r"/([0-9A-Z]{16})(?:_\w+)?\.html")
+
+    def parse(
+        self, response: TextResponse, channel: Channel, listing: dict[str, Any] | None = None
+    ) -> Article:
+        """Extract an article from a money.163.com page."""
+        page = Selector(text=response.text)
+        body = article_body(page, *self.BODY)
+        return Article(
+            url=response.url,
+            site=self.name,
+            channel=channel.id,
+            categories=channel.categories,
+            title=self.title(page),
+            published=self.published(page),
+            media_source=self.media_source(page),
+            editor=self.editor(page),
+            keywords=split_keywords(meta(page, "keywords")),
+            lead_image=https_url(meta(page, "og:image"), response.url) or self.default_image,
+            body_html=inner_html(body),
+            doc_id=self.doc_id(response.url),
+        )
+
+    def title(self, page: Selector) -> str:
+        """Return the headline from the `h1` (163's og:title breaks at a `"` in the title)."""
+        return first_text(page, *self.TITLE) or squash(meta(page, "og:title"))
+
+    def published(self, page: Selector) -> datetime | None:
+        """Return `article:published_time`, else the time printed above the text."""
+        declared = parse_iso_datetime(meta(page, "article:published_time"))
+        return declared or parse_local_datetime(first_text(page, *self.DATE_TEXT))
+
+    def media_source(self, page: Selector) -> str:
+        """Return the article's own source (`来源:` link); `article:author` is always 网易."""
+        return first_text(page, *self.SOURCE)
+
+    def editor(self, page: Selector) -> str:
+        """Return the editor's name, without the staff code 163 appends (`杨倩_NF4425`)."""
+        return editor_name(first_text(page, *self.EDITOR)).partition("_")[0]
+
+    def doc_id(self, url: str) -> str:
+        """Return 163's 16-character document id from the URL."""
+        match = self.DOC_ID.search(url)
+        return match.group(1) if match else ""

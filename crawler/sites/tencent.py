@@ -1,0 +1,100 @@
+"""腾讯财经 (finance.qq.com): its article page parser (the 2016–2019 `qq_article` template)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from parsel import Selector
+from scrapy.http import TextResponse
+
+from crawler.items import Article
+from crawler.sites.base import Channel, Site
+from crawler.sites.extract import (
+    article_body,
+    editor_name,
+    first_text,
+    https_url,
+    inner_html,
+    meta,
+    parse_local_datetime,
+    script_value,
+    split_keywords,
+    squash,
+)
+
+SITE_NAME = "腾讯财经"
+
+
+class Tencent(Site):
+    """finance.qq.com article pages (`/a/<YYYYMMDD>/<number>.htm`)."""
+
+    key = "tencent"
+    name = SITE_NAME
+    hosts = ("finance.qq.com",)
+    default_channel = "finance"
+    # The "腾讯新闻-出品" logo under the article (the pages have no og:image).
+    default_image = "https://mat1.gtimg.com/pingjs/ext2020/dcom/article_logo.png"
+    channels = (
+        # finance.qq.com calls itself 财经: its pages' ARTICLE_INFO has `site_cname:'财经'`
+        # and their titles end in `_财经_腾讯网`.
+        Channel(id="finance", name="财经", categories=("金融", SITE_NAME, "财经")),
+    )
+    boilerplate = (
+        "#backqqcom",  # "返回腾讯网首页>>" link (with a favicon <img>) ending the last paragraph
+        # Outside the body container on the saved page, around it in the same template:
+        ".qq_editor",  # 责任编辑：… line
+        ".a_share",  # share bar under the title
+        ".qq_share",  # share bar and QR code under the text
+        ".qq_readBox",  # 相关阅读 (related reading)
+    )
+
+    TITLE = (".qq_article h1", ".hd h1")
+    BODY = ("#Cnt-Main-Article-QQ", ".Cnt-Main-Article-QQ")
+    DATE_TEXT = (".a_Info .a_time", ".a_time")
+    SOURCE = (".a_Info .a_source", ".a_source")
+    EDITOR = ("#QQeditor", ".qq_editor")
+    DOC_ID = re.compile(r"/a/(\d{8})/(\d+)\.s?htm")
+
+    def parse(
+        self, response: TextResponse, channel: Channel, listing: dict[str, Any] | None = None
+    ) -> Article:
+        """Extract an article from a finance.qq.com page."""
+        page = Selector(text=response.text)
+        body = article_body(page, *self.BODY)
+        title = self.title(page)
+        return Article(
+            url=response.url,
+            site=self.name,
+            channel=channel.id,
+            categories=channel.categories,
+            title=title,
+            published=self.published(page),
+            media_source=first_text(page, *self.SOURCE),
+            editor=editor_name(first_text(page, *self.EDITOR)),
+            keywords=self.keywords(page, title),
+            lead_image=https_url(meta(page, "og:image"), response.url) or self.default_image,
+            body_html=inner_html(body),
+            doc_id=self.doc_id(page, response.url),
+        )
+
+    def title(self, page: Selector) -> str:
+        """Return the headline, from the `h1` or else the page script's ARTICLE_INFO."""
+        return first_text(page, *self.TITLE) or squash(script_value(page, "title"))
+
+    def published(self, page: Selector) -> datetime | None:
+        """Return ARTICLE_INFO's `pubtime`, else the time printed under the title (Beijing)."""
+        return parse_local_datetime(script_value(page, "pubtime")) or parse_local_datetime(
+            first_text(page, *self.DATE_TEXT)
+        )
+
+    def keywords(self, page: Selector, title: str) -> list[str]:
+        """Return the page's keywords; qq lists the headline first, which is no keyword."""
+        # Split on ASCII commas only: the headline in the list may hold a fullwidth `，`.
+        return [word for word in split_keywords(meta(page, "keywords"), ",") if word != title]
+
+    def doc_id(self, page: Selector, url: str) -> str:
+        """Return qq's article id: the URL's date and number (`20190923000843`)."""
+        match = self.DOC_ID.search(url)
+        return "".join(match.groups()) if match else script_value(page, "id")

@@ -1,0 +1,50 @@
+"""The README's supported-sites table lists every registered site, and each has a fixture."""
+
+from __future__ import annotations
+
+import json
+
+from crawler.sites import all_sites
+from tests.documents import FIXTURES, ROOT, expected_file
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def supported_sites_rows() -> list[list[str]]:
+    """Return the cells of the table under `## Supported sites`, past its header lines."""
+    section = README.split("\n## Supported sites\n", 1)[1].split("\n## ", 1)[0]
+    rows = [
+        [cell.strip() for cell in line.strip().strip("|").split("|")]
+        for line in section.splitlines()
+        if line.startswith("|")
+    ]
+    assert rows[0] == ["site", "key", "hosts", "channels"]
+    return rows[2:]
+
+
+def test_readme_table_lists_every_registered_site_with_its_key_and_hosts() -> None:
+    listed = sorted(
+        (key.strip("`"), name, tuple(host.strip().strip("`") for host in hosts.split(",")))
+        for name, key, hosts, _ in supported_sites_rows()
+    )
+    registered = sorted((site.key, site.name, site.hosts) for site in all_sites())
+    assert listed == registered
+
+
+def test_readme_table_names_each_sites_default_channel() -> None:
+    channels = {key.strip("`"): cell for _, key, _, cell in supported_sites_rows()}
+    for site in all_sites():
+        default = site.channel(site.default_channel)
+        assert f"`{default.id}` {default.name}" in channels[site.key], site.key
+
+
+def test_every_site_has_a_saved_page_with_a_hand_written_expected_file() -> None:
+    pages = {
+        page: json.loads(page.with_suffix(".json").read_text(encoding="utf-8"))["url"]
+        for page in FIXTURES.glob("*/*.html")
+        if page.with_suffix(".json").is_file()
+    }
+    for site in all_sites():
+        own = [page for page, url in pages.items() if site.handles(url)]
+        assert own, f"no fixture page for {site.key}"
+        assert all(expected_file(page).is_file() for page in own), site.key
