@@ -52,7 +52,8 @@ CREATE INDEX IF NOT EXISTS articles_path ON articles (path);
 CREATE TABLE IF NOT EXISTS listings (
     name TEXT PRIMARY KEY,          -- a listing a spider reads, e.g. `sina:1686`
     complete INTEGER NOT NULL,      -- 0 while a run reads it; 1 once a run finished it
-    updated TEXT NOT NULL
+    updated TEXT NOT NULL,
+    mark TEXT                       -- where the listing was read up to, e.g. the newest lastmod
 );
 """
 
@@ -79,7 +80,7 @@ class Record:
 
 def article_key(site_key: str, doc_id: str, url: str) -> str:
     """Return an article's stable key: the site's own id where it has one, else its URL."""
-    return f"{site_key}:{doc_id}" if doc_id else canonicalize_url(url)
+    return f"{site_key}:{doc_id}" if site_key and doc_id else canonicalize_url(url)
 
 
 def state_folder(root: Path) -> Path:
@@ -213,7 +214,7 @@ class ArchiveState:
                 "SELECT complete FROM listings WHERE name = ?", (name,)
             ).fetchone()
             self.connection.execute(
-                "INSERT INTO listings VALUES (?, 0, ?) ON CONFLICT (name) DO UPDATE SET "
+                "INSERT INTO listings VALUES (?, 0, ?, NULL) ON CONFLICT (name) DO UPDATE SET "
                 "complete = 0, updated = excluded.updated",
                 (name, utc_now()),
             )
@@ -224,6 +225,22 @@ class ArchiveState:
         with self.transaction():
             self.connection.execute(
                 "UPDATE listings SET complete = 1, updated = ? WHERE name = ?", (utc_now(), name)
+            )
+
+    def listing_mark(self, name: str) -> str | None:
+        """Return where a listing was read up to (e.g. a sitemap's newest `lastmod`)."""
+        row = self.connection.execute(
+            "SELECT mark FROM listings WHERE name = ?", (name,)
+        ).fetchone()
+        return str(row["mark"]) if row and row["mark"] is not None else None
+
+    def set_listing_mark(self, name: str, mark: str) -> None:
+        """Remember where a listing was read up to."""
+        with self.transaction():
+            self.connection.execute(
+                "INSERT INTO listings VALUES (?, 0, ?, ?) ON CONFLICT (name) DO UPDATE SET "
+                "mark = excluded.mark, updated = excluded.updated",
+                (name, utc_now(), mark),
             )
 
     @contextmanager

@@ -11,7 +11,7 @@ class Article:
     """A news article on its way from a page to the Markdown archive."""
 
     url: str
-    site: str
+    site: str  # the site's name, written as the article's `author` and in its categories
     channel: str
     categories: tuple[str, str, str]
     title: str = ""
@@ -24,3 +24,4 @@ class Article:
     body_html: str = ""
     fetched: datetime = field(default_factory=lambda: datetime.now(UTC))
     doc_id: str = ""  # the site's own id, e.g. Sina's publishid
+    site_key: str = ""  # the profile that extracted it (`crawler.sites`); empty: none did

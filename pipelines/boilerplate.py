@@ -16,7 +16,7 @@ from itemadapter import ItemAdapter
 from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
 
-from crawler.sites import site_by_name
+from crawler.sites import site_named
 from crawler.sites.extract import https_url
 from pipelines.html import is_block, parse_fragment, serialize_fragment
 
@@ -62,10 +62,15 @@ def remove_boilerplate_lines(root: HtmlElement) -> None:
     """
     for element in [e for e in root.iter() if is_block(e) and not _holds_blocks(e)]:
         text = _text(element)
-        if element.getparent() is not None and (
-            (len(text) <= BOILERPLATE_LINE_MAX_CHARS and BOILERPLATE_LINES.search(text))
-            or (len(text) <= PROMOTION_MAX_CHARS and PROMOTIONS.search(text))
-        ):
+        if element.getparent() is None:
+            continue
+        if len(text) <= PROMOTION_MAX_CHARS and PROMOTIONS.search(text):
+            # The QR code or app icon usually sits in an image-only block just before.
+            previous = element.getprevious()
+            if previous is not None and is_block(previous) and not _text(previous):
+                _drop(previous)
+            _drop(element)
+        elif len(text) <= BOILERPLATE_LINE_MAX_CHARS and BOILERPLATE_LINES.search(text):
             _drop(element)
 
 
@@ -121,8 +126,8 @@ class BoilerplatePipeline:
     def process_item(self, item: Any) -> Any:
         """Strip the site's and the generic boilerplate, then choose the lead image."""
         adapter = ItemAdapter(item)
-        site = site_by_name(adapter["site"])
-        adapter["body_html"] = remove_boilerplate(adapter["body_html"], site.boilerplate)
+        selectors = site_named(adapter["site_key"]).boilerplate if adapter["site_key"] else ()
+        adapter["body_html"] = remove_boilerplate(adapter["body_html"], selectors)
         adapter["lead_image"] = (
             first_image(adapter["body_html"], adapter["url"]) or adapter["lead_image"]
         )

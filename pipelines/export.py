@@ -24,7 +24,6 @@ from crawler.archive import (
     document_identity,
     utc_now,
 )
-from crawler.sites import site_by_name
 from pipelines.markdown import MarkdownItemExporter
 
 logger = logging.getLogger(__name__)
@@ -147,7 +146,7 @@ class MarkdownExportPipeline:
         adapter = ItemAdapter(item)
         data = self.render(item)
         identity = document_identity(data.decode("utf-8"))
-        key = article_key(site_by_name(adapter["site"]).key, adapter["doc_id"], adapter["url"])
+        key = article_key(adapter["site_key"], adapter["doc_id"], adapter["url"])
         known = self.known_record(key, identity)
         path = self.root / known.path if known else self.target_path(adapter, identity)
         try:

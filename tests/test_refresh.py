@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from crawler.archive import LOCKED_EXIT_STATUS
+from crawler.archive import LOCKED_EXIT_STATUS, ArchiveState
 from crawler.mirror import Mirror, Route, mirror_path
 from tests.crawling import Crawl, add_page, crawl, mirror_of, refresh, start_crawl
 from tests.documents import split_document
@@ -332,3 +332,14 @@ def test_refresh_exits_with_the_lock_status_while_a_crawl_runs(
         running.communicate(timeout=120)
     assert result.process.returncode == LOCKED_EXIT_STATUS
     assert "another run is using the archive" in result.log
+
+
+def test_listing_marks_are_remembered_per_listing(tmp_path: Path) -> None:
+    state = ArchiveState.open(tmp_path / "state.db")
+    assert state.listing_mark("sitemap:a") is None
+    state.set_listing_mark("sitemap:a", "2024-01-02T00:00:00+00:00")
+    state.set_listing_mark("sitemap:b", "2023-01-01T00:00:00+00:00")
+    assert state.listing_mark("sitemap:a") == "2024-01-02T00:00:00+00:00"
+    assert state.begin_listing("sitemap:a") is False  # marked, never finished
+    assert state.listing_mark("sitemap:a") == "2024-01-02T00:00:00+00:00"
+    state.close()

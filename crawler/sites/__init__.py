@@ -13,7 +13,6 @@ __all__ = [
     "ExtractionError",
     "Site",
     "all_sites",
-    "site_by_name",
     "site_for_url",
     "site_named",
 ]
@@ -42,11 +41,3 @@ def site_for_url(url: str) -> Site:
         if site.handles(url):
             return site
     raise KeyError(f"no site profile for {url}")
-
-
-def site_by_name(name: str) -> Site:
-    """Return the site whose display name (the articles' `site` field) is `name`."""
-    for site in all_sites():
-        if site.name == name:
-            return site
-    raise KeyError(f"no site profile named {name!r}")

@@ -49,6 +49,17 @@ class Site:
         host = (urlsplit(url).hostname or "").lower()
         return any(host == domain or host.endswith("." + domain) for domain in self.hosts)
 
+    def new_article(self, response: TextResponse, channel: Channel, **fields: Any) -> Article:
+        """Start an Article of this site and channel, from this page, with these fields."""
+        return Article(
+            url=response.url,
+            site=self.name,
+            site_key=self.key,
+            channel=channel.id,
+            categories=channel.categories,
+            **fields,
+        )
+
     def parse(
         self, response: TextResponse, channel: Channel, listing: dict[str, Any] | None = None
     ) -> Article:

@@ -68,11 +68,9 @@ class Netease(Site):
         """Extract an article from a money.163.com page."""
         page = Selector(text=response.text)
         body = article_body(page, *self.BODY)
-        return Article(
-            url=response.url,
-            site=self.name,
-            channel=channel.id,
-            categories=channel.categories,
+        return self.new_article(
+            response,
+            channel,
             title=self.title(page),
             published=self.published(page),
             media_source=self.media_source(page),

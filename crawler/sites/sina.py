@@ -86,11 +86,9 @@ class Sina(Site):
         page = Selector(text=response.text)
         listing = listing or {}
         body = article_body(page, *self.BODY)
-        return Article(
-            url=response.url,
-            site=self.name,
-            channel=channel.id,
-            categories=channel.categories,
+        return self.new_article(
+            response,
+            channel,
             title=self.title(page) or squash(str(listing.get("title", ""))),
             published=self.published(page) or self.listed_time(listing),
             modified=parse_epoch(listing.get("mtime")),

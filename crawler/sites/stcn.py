@@ -57,11 +57,9 @@ class Stcn(Site):
         """Extract an article from a stcn.com page."""
         page = Selector(text=response.text)
         body = article_body(page, *self.BODY)
-        return Article(
-            url=response.url,
-            site=self.name,
-            channel=channel.id,
-            categories=channel.categories,
+        return self.new_article(
+            response,
+            channel,
             title=first_text(page, *self.TITLE),
             published=self.published(page),
             media_source=self.media_source(page),

@@ -64,11 +64,9 @@ class Tencent(Site):
         page = Selector(text=response.text)
         body = article_body(page, *self.BODY)
         title = self.title(page)
-        return Article(
-            url=response.url,
-            site=self.name,
-            channel=channel.id,
-            categories=channel.categories,
+        return self.new_article(
+            response,
+            channel,
             title=title,
             published=self.published(page),
             media_source=first_text(page, *self.SOURCE),
