@@ -23,6 +23,7 @@ class ScriptedMirror(Mirror):
 
     scripted: dict[tuple[str, str], Route] = field(default_factory=dict)
     page_delay: float = 0.0  # seconds before answering an article page
+    list_delays: dict[str, float] = field(default_factory=dict)  # lid: seconds
 
     def answer(self, target: str) -> Route:
         if self.page_delay and not target.startswith(("/api/", "/robots.txt")):
@@ -30,6 +31,7 @@ class ScriptedMirror(Mirror):
         return super().answer(target)
 
     def roll_route(self, lid: str, page: str) -> Route:
+        time.sleep(self.list_delays.get(lid, 0.0))
         return self.scripted.get((lid, page)) or super().roll_route(lid, page)
 
 

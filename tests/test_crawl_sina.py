@@ -142,3 +142,31 @@ def test_article_urls_on_other_hosts_are_not_followed(fixtures: Path, tmp_path: 
         result = crawl(mirror, tmp_path / "archive")
     assert result.files() == []
     assert result.stat("offsite/filtered") == 1
+
+
+def test_an_article_in_two_channels_is_archived_once_under_the_first_declared(
+    fixtures: Path, tmp_path: Path
+) -> None:
+    shared = "https://finance.sina.com.cn/roll/2018-12-28/doc-ihqfskcn2160999.shtml"
+    own = "https://news.sina.com.cn/c/2019-09-07/doc-iicezzrq4076655.shtml"
+    lists = {"1686_1": roll_page(shared), "1687_1": roll_page(shared, own)}
+    with mirror_of(fixtures, lists) as mirror:
+        # 1686 answers slowly: were channels read at once, 1687 would list the article first.
+        mirror.list_delays["1686"] = 1.0
+        result = crawl(mirror, tmp_path / "archive", "-a", "channels=all")
+    assert result.process.returncode == 0, result.log
+    folders = {path.parent.name: path.name for path in result.files()}
+    assert folders == {
+        "新浪财经－国內": "60万_12306账号_外泄_ 中铁总辟谣称消息不实.md",
+        "新浪财经－宏观经济": "最强“中国芯”本月商用 华为抢跑5G芯片大战.md",
+    }
+    assert mirror.requests["/finance.sina.com.cn/roll/2018-12-28/doc-ihqfskcn2160999.shtml"] == 1
+    assert mirror.requests["/api/roll/get"] == 17  # every declared channel was listed
+
+
+def test_a_failed_list_page_does_not_stop_the_next_channels(fixtures: Path, tmp_path: Path) -> None:
+    lists = {"1686_1": Route(b"down", "text/plain", 500)}
+    with mirror_of(fixtures, lists) as mirror:
+        result = crawl(mirror, tmp_path / "archive", "-a", "channels=1686,1687,1688")
+    assert result.stat("sina/list/request_failures") == 1
+    assert mirror.requests["/api/roll/get"] == 4  # 1686 twice (one retry), 1687, 1688

@@ -134,6 +134,26 @@ def test_a_new_mtime_with_the_same_content_is_fetched_but_not_rewritten(
     assert again.stat("markdown/unchanged") == 1
 
 
+def test_an_article_whose_title_changed_keeps_its_file(fixtures: Path, tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    old_title, new_title = (
+        "债券市场是否存在泡沫？世界知名首席投资官们这么说",
+        "债市泡沫之问：首席投资官们怎么看",
+    )
+    with mirror_of(fixtures) as mirror:
+        before = modification_times(crawl(mirror, archive))
+        page = fixtures / "finance-usstock-2019-09-09-doc-iicezzrq4681677.html"
+        page.write_text(page.read_text(encoding="utf-8").replace(old_title, new_title), "utf-8")
+        mirror.load_pages()
+        edit_roll(fixtures, 1, bump_mtime(USSTOCK_URL))
+        after = crawl(mirror, archive)
+    files = after.files()
+    assert sorted(files) == sorted(before)  # same paths: no new file, none renamed
+    kept = next(path for path in files if path.name == f"{old_title}.md")
+    assert f"title: '{new_title}'\n" in kept.read_text(encoding="utf-8")
+    assert after.stat("markdown/updated") == 1
+
+
 def test_a_lost_state_is_rebuilt_from_the_files_without_duplicates(
     fixtures: Path, tmp_path: Path
 ) -> None:

@@ -131,14 +131,24 @@ class SinaSpider(scrapy.Spider):
         return spider
 
     async def start(self) -> AsyncIterator[Request]:
-        """Ask for the first list page of every chosen channel."""
+        """Ask for the first list page of the first channel; the others follow in order.
+
+        Channels are listed one after the other, so an article that several channels list
+        is requested, and filed, under the channel that comes first.
+        """
         archive = self.crawler.get_extension(ArchiveExtension)
         self.state = archive.state if archive else None
         for channel in self.channels:
             if self.state is not None and not self.state.begin_listing(self.listing(channel)):
                 self.logger.info("Channel %s: the last run did not finish; resuming", channel.id)
                 self.unfinished.add(channel.id)
-            yield self.list_request(channel, 1)
+        yield self.list_request(self.channels[0], 1)
+
+    def next_channel(self, channel: Channel) -> Iterator[Request]:
+        """Ask for the first list page of the channel after this one, if any."""
+        position = self.channels.index(channel)
+        if position + 1 < len(self.channels):
+            yield self.list_request(self.channels[position + 1], 1)
 
     def listing(self, channel: Channel) -> str:
         """Name a channel's listing in the archive state."""
@@ -159,8 +169,11 @@ class SinaSpider(scrapy.Spider):
             url,
             headers={"Referer": self.referer} if self.referer else {},
             callback=self.parse_list,
-            errback=self.request_failed,
+            errback=self.list_failed,
             cb_kwargs={"channel": channel, "page": page},
+            # A list page is read again on purpose: when a JOBDIR crawl resumes, its first
+            # page is where discovery picks up again.
+            dont_filter=True,
         )
 
     def parse_list(self, response: Response, channel: Channel, page: int) -> Iterator[Request]:
@@ -176,6 +189,7 @@ class SinaSpider(scrapy.Spider):
         except RollAnswerError as error:
             stats.inc_value("sina/list/bad_answers")
             self.logger.error("Bad roll API answer <%s>: %s", response.url, error)
+            yield from self.next_channel(channel)
             return
         stats.inc_value("sina/list/pages")
         since = self.arguments.since
@@ -211,6 +225,8 @@ class SinaSpider(scrapy.Spider):
         )  # fmt: skip
         if self.wants_next_page(channel, entries, page, wanted, reached_since):
             yield self.list_request(channel, page + 1)
+        else:
+            yield from self.next_channel(channel)
 
     def is_archived_unchanged(self, key: str, entry: dict[str, Any]) -> bool:
         """Tell whether the archive holds this article at the `mtime` the listing gives."""
@@ -250,6 +266,11 @@ class SinaSpider(scrapy.Spider):
         except ExtractionError as error:
             stats.inc_value("sina/article/extraction_errors")
             self.logger.warning("Cannot extract an article <%s>: %s", response.url, error)
+
+    def list_failed(self, failure: Failure) -> Iterator[Request]:
+        """Log and count a list page that could not be fetched; go on with the next channel."""
+        self.request_failed(failure)
+        yield from self.next_channel(failure.request.cb_kwargs["channel"])  # type: ignore[attr-defined]
 
     def request_failed(self, failure: Failure) -> None:
         """Log and count a request that failed for good (after retries)."""
