@@ -28,6 +28,17 @@ DOWNLOAD_TIMEOUT = 30
 DOWNLOADER_MIDDLEWARES = {"crawler.encoding.MislabelledUtf8Middleware": 585}
 MISLABELLED_UTF8_ENABLED = True
 
+# Security: no telnet console or remote-control server listening; downloads over http(s)
+# only, so a link to file:// or data: in a page or feed cannot make the crawler read local
+# files (`scrapy render` turns file:// back on for itself); TLS certificates verified; a
+# page larger than DOWNLOAD_MAXSIZE is abandoned (logged and counted), not read into memory.
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
+DOWNLOAD_VERIFY_CERTIFICATES = True
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+
 ITEM_PIPELINES = {
     "pipelines.clean.CleanHtmlPipeline": 100,
     "pipelines.boilerplate.BoilerplatePipeline": 200,

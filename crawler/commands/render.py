@@ -46,6 +46,10 @@ class RenderSpider(scrapy.Spider):
         )
         settings.set("ROBOTSTXT_OBEY", False, priority="spider")
         settings.set("ARCHIVE_ENABLED", False, priority="spider")
+        # The project's settings disable file:// downloads; reading the saved page needs it.
+        handlers = settings.getdict("DOWNLOAD_HANDLERS")
+        handlers.pop("file", None)
+        settings.set("DOWNLOAD_HANDLERS", handlers, priority="spider")
 
     async def start(self) -> AsyncIterator[Request]:
         """Ask for the saved page through Scrapy's file:// download handler."""
