@@ -1,9 +1,11 @@
 """Stage 1, clean: strip what is not article markup and make the body's URLs absolute.
 
 Stages of `clean_html`, in order:
+- `sanitize_html` (pipelines/sanitize.py): the nh3 allow-list, the security guarantee;
 - `remove_unwanted_nodes`: comments, scripts, styles, frames, embeds, forms, meta and links;
 - `remove_script_attributes`: `on*` handlers and `javascript:`-like URLs;
 - `resolve_lazy_images`: `data-src` / `data-original` become `src`;
+- `remove_images_without_source`: what is left of an image with no usable URL;
 - `absolutize_urls`: `img@src` and `a@href` made absolute;
 - `mark_images_no_referrer`: every image gets `referrerpolicy="no-referrer"`.
 """
@@ -19,6 +21,7 @@ from lxml.html import HtmlElement
 
 from crawler.sites.extract import absolute_url
 from pipelines.html import parse_fragment, serialize_fragment
+from pipelines.sanitize import sanitize_html
 
 UNWANTED_TAGS = (
     "script", "style", "iframe", "frame", "frameset", "noscript", "object", "applet", "form",
@@ -59,6 +62,13 @@ def resolve_lazy_images(root: HtmlElement) -> None:
                 img.set("src", real)
 
 
+def remove_images_without_source(root: HtmlElement) -> None:
+    """Remove images left with no URL (the sanitiser drops `data:` and script URLs)."""
+    for img in list(root.iter("img")):
+        if not img.get("src", "").strip():
+            img.drop_tree()
+
+
 def absolutize_urls(root: HtmlElement, base_url: str) -> None:
     """Make image and link URLs absolute (protocol-relative ones become https)."""
     for element, attribute in [(img, "src") for img in root.iter("img")] + [
@@ -77,10 +87,11 @@ def mark_images_no_referrer(root: HtmlElement) -> None:
 
 def clean_html(body_html: str, base_url: str) -> str:
     """Run every cleaning stage on an article body."""
-    root = parse_fragment(body_html)
+    root = parse_fragment(sanitize_html(body_html))
     remove_unwanted_nodes(root)
     remove_script_attributes(root)
     resolve_lazy_images(root)
+    remove_images_without_source(root)
     absolutize_urls(root, base_url)
     mark_images_no_referrer(root)
     return serialize_fragment(root)
