@@ -38,6 +38,10 @@ DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
 DOWNLOAD_VERIFY_CERTIFICATES = True
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+# A page's <meta http-equiv="refresh"> is not followed: an article page is read as it is
+# (an interstitial then fails extraction with a logged reason) instead of being silently
+# swapped for wherever the page points.
+METAREFRESH_ENABLED = False
 
 ITEM_PIPELINES = {
     "pipelines.clean.CleanHtmlPipeline": 100,
