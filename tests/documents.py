@@ -11,6 +11,8 @@ from pathlib import Path
 
 import lxml.html
 
+from pipelines.html import BLOCK_TAGS
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 SINA_PAGES = sorted((FIXTURES / "sina").glob("*.html"))
@@ -101,3 +103,27 @@ _ENVIRONMENT = {**os.environ, "PYTHONPATH": str(ROOT)}
 def render(page: Path, url: str, *extra: str) -> subprocess.CompletedProcess[str]:
     """Run `scrapy render` on a saved page."""
     return scrapy("render", str(page), "--url", url, *extra)
+
+
+def block_texts(fragment: str) -> list[str]:
+    """Split body HTML into the texts of its blocks (paragraphs, list items, bare runs).
+
+    A block element's start and end cut the text; white space (U+3000 indentation, line
+    breaks) is removed, since extractors re-flow it and it carries no words in Chinese.
+    """
+    root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    pieces: list[str] = []
+
+    def walk(element: lxml.html.HtmlElement) -> None:
+        block = isinstance(element.tag, str) and element.tag.lower() in BLOCK_TAGS
+        pieces.append("\n" if block else "")
+        pieces.append(element.text or "")
+        for child in element:
+            if isinstance(child.tag, str):  # comments and processing instructions hold no text
+                walk(child)
+            pieces.append(child.tail or "")
+        pieces.append("\n" if block else "")
+
+    walk(root)
+    texts = ("".join(piece.split()) for piece in "".join(pieces).split("\n"))
+    return [text for text in texts if text]

@@ -51,9 +51,11 @@ def test_render_errors_are_usage_errors() -> None:
     missing = render(Path("no-such-page.html"), URL)
     assert missing.returncode == 2
     assert "no such file: no-such-page.html" in missing.stderr
+    # A host with no profile is no error: the generic profile renders the page.
     unknown_site = render(PAGE, "https://example.com/a.html")
-    assert unknown_site.returncode == 2
-    assert "no site profile for https://example.com/a.html" in unknown_site.stderr
+    assert unknown_site.returncode == 0, unknown_site.stderr
+    assert "categories: \n - 新闻\n - example.com\n - 网页\nheadimg:" in unknown_site.stdout
+    assert "\nauthor: example.com\n" in unknown_site.stdout
     unknown_channel = render(PAGE, URL, "--channel", "42")
     assert unknown_channel.returncode == 2
     assert "sina has no channel '42'" in unknown_channel.stderr

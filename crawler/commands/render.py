@@ -1,4 +1,4 @@
-"""`scrapy render FILE --url URL [--channel LID]`: print the file a crawl would write."""
+"""`scrapy render FILE --url URL [--channel LID] [--generic]`: print what a crawl would write."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from scrapy.settings import BaseSettings
 from scrapy.utils.misc import load_object
 
 from crawler.items import Article
-from crawler.sites import Channel, ExtractionError, Site, site_for_url
+from crawler.sites import Channel, ExtractionError, Site, profile_for_url, site_named
+from crawler.sites.generic import Generic
 from pipelines.markdown import MarkdownItemExporter
 
 
@@ -87,17 +88,22 @@ class Command(ScrapyCommand):
 
     def syntax(self) -> str:
         """Show the arguments."""
-        return "FILE --url URL [--channel LID]"
+        return "FILE --url URL [--channel LID] [--generic]"
 
     def short_desc(self) -> str:
         """Describe the command in one line."""
         return "Print the Markdown file a crawl would write for a saved page (writes nothing)"
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
-        """Add --url and --channel."""
+        """Add --url, --channel and --generic."""
         super().add_options(parser)
         parser.add_argument("--url", required=True, help="the page's real URL (picks the site)")
         parser.add_argument("--channel", help="the channel id (default: the site's default)")
+        parser.add_argument(
+            "--generic",
+            action="store_true",
+            help="extract with the generic profile even if the URL's site has its own",
+        )
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         """Log only warnings unless -L asks otherwise: stdout is the document, keep stderr short."""
@@ -113,7 +119,8 @@ class Command(ScrapyCommand):
         if not page.is_file():
             raise UsageError(f"no such file: {page}", print_help=False)
         try:
-            site = site_for_url(opts.url)
+            # A URL of no known site renders through the generic profile anyway.
+            site = site_named(Generic.key) if opts.generic else profile_for_url(opts.url)
             channel = site.channel(opts.channel or site.default_channel)
         except KeyError as error:
             raise UsageError(error.args[0], print_help=False) from None

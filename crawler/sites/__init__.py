@@ -7,12 +7,14 @@ import importlib
 import pkgutil
 
 from crawler.sites.base import Channel, ExtractionError, Site
+from crawler.sites.generic import Generic
 
 __all__ = [
     "Channel",
     "ExtractionError",
     "Site",
     "all_sites",
+    "profile_for_url",
     "site_for_url",
     "site_named",
 ]
@@ -36,8 +38,16 @@ def site_named(key: str) -> Site:
 
 
 def site_for_url(url: str) -> Site:
-    """Return the site whose hosts include the URL's host."""
+    """Return the site whose hosts include the URL's host (never the generic profile)."""
     for site in all_sites():
         if site.handles(url):
             return site
     raise KeyError(f"no site profile for {url}")
+
+
+def profile_for_url(url: str) -> Site:
+    """Return the site whose hosts include the URL's host, else the generic profile."""
+    try:
+        return site_for_url(url)
+    except KeyError:
+        return site_named(Generic.key)

@@ -35,6 +35,9 @@ class Site:
     default_channel: ClassVar[str]
     default_image: ClassVar[str]  # lead image when an article has none
     boilerplate: ClassVar[tuple[str, ...]] = ()  # CSS selectors removed from the body
+    # Regex (searched in the URL) that a sitemap entry must match to be fetched as an
+    # article; "" takes every URL.
+    article_urls: ClassVar[str] = ""
 
     def channel(self, channel_id: str) -> Channel:
         """Return the declared channel with this id."""
@@ -49,11 +52,21 @@ class Site:
         host = (urlsplit(url).hostname or "").lower()
         return any(host == domain or host.endswith("." + domain) for domain in self.hosts)
 
-    def new_article(self, response: TextResponse, channel: Channel, **fields: Any) -> Article:
-        """Start an Article of this site and channel, from this page, with these fields."""
+    def listed_doc_id(self, url: str, listing: dict[str, Any]) -> str:
+        """Return the site's id of an article known before fetching it; "" keys it by URL."""
+        return ""
+
+    def new_article(
+        self, response: TextResponse, channel: Channel, *, site: str = "", **fields: Any
+    ) -> Article:
+        """Start an Article of this site and channel, from this page, with these fields.
+
+        `site` names the site when it is not this profile's own name (the generic profile
+        reads it from each page).
+        """
         return Article(
             url=response.url,
-            site=self.name,
+            site=site or self.name,
             site_key=self.key,
             channel=channel.id,
             categories=channel.categories,

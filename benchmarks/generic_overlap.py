@@ -1,0 +1,119 @@
+"""Benchmark: how much of each fixture article generic extraction (trafilatura) recovers.
+
+For every fixture page with a hand-written expected file (tests/fixtures/other/ and
+tests/fixtures/sina/), runs the generic profile and the clean and boilerplate stages, and
+compares the body text with the expected file's body (what the site's own profile writes):
+
+- characters, as a multiset: overlap = Σ min(count in generic, count in expected) over
+  each character; precision = overlap / generic length, recall = overlap / expected length.
+  Chinese has no spaces between words, so characters, not words, are the unit; white space
+  is left out on both sides (the U+3000 indentation and line breaks are layout). A multiset
+  ignores order, so it can only overstate;
+- in order: the same figures with overlap = the characters `difflib.SequenceMatcher` (no
+  autojunk: common characters must not be ignored) matches in order;
+- paragraphs kept: expected blocks (split at block elements) found whole in the generic text;
+- images kept: expected `<img>` URLs present in the generic body.
+
+    .venv/bin/python benchmarks/generic_overlap.py
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import platform
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import lxml.html
+from scrapy.http import HtmlResponse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from crawler.sites import site_named  # noqa: E402
+from pipelines.boilerplate import remove_boilerplate  # noqa: E402
+from pipelines.clean import clean_html  # noqa: E402
+from tests.documents import FIXTURES, block_texts, expected_file, split_document  # noqa: E402
+
+
+@dataclass
+class Overlap:
+    """Generic extraction of one page measured against the page's expected body."""
+
+    page: str
+    expected_chars: int
+    generic_chars: int
+    multiset: tuple[float, float, float]  # precision, recall, F1
+    ordered: tuple[float, float, float]
+    paragraphs: tuple[int, int]  # kept, expected
+    images: tuple[int, int]
+
+
+def generic_body(page: Path) -> str:
+    """Return the body generic extraction writes for a fixture page (after cleaning)."""
+    url = json.loads(page.with_suffix(".json").read_text(encoding="utf-8"))["url"]
+    # The fixtures are UTF-8 whatever their meta tag says (tests/fixtures/other/README.md).
+    response = HtmlResponse(url=url, body=page.read_bytes(), encoding="utf-8")
+    site = site_named("web")
+    article = site.parse(response, site.channel(site.default_channel))
+    return remove_boilerplate(clean_html(article.body_html, url), site.boilerplate)
+
+
+def scores(overlap: int, generic: int, expected: int) -> tuple[float, float, float]:
+    """Return precision, recall and F1 of an overlap."""
+    precision = overlap / generic if generic else 0.0
+    recall = overlap / expected if expected else 0.0
+    total = precision + recall
+    return precision, recall, 2 * precision * recall / total if total else 0.0
+
+
+def images(fragment: str) -> set[str]:
+    """Return the image URLs of body HTML."""
+    root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    return {img.get("src", "") for img in root.iter("img")}
+
+
+def measure(page: Path) -> Overlap:
+    """Compare generic extraction of a page with its expected body."""
+    expected_body = split_document(expected_file(page).read_text(encoding="utf-8")).body
+    body = generic_body(page)
+    want, got = block_texts(expected_body), "".join(block_texts(body))
+    wanted = "".join(want)
+    in_order = difflib.SequenceMatcher(None, got, wanted, autojunk=False).get_matching_blocks()
+    return Overlap(
+        page=page.stem,
+        expected_chars=len(wanted),
+        generic_chars=len(got),
+        multiset=scores(sum((Counter(got) & Counter(wanted)).values()), len(got), len(wanted)),
+        ordered=scores(sum(block.size for block in in_order), len(got), len(wanted)),
+        paragraphs=(sum(text in got for text in want), len(want)),
+        images=(len(images(expected_body) & images(body)), len(images(expected_body))),
+    )
+
+
+def main() -> None:
+    print(
+        f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}"
+    )
+    pages = sorted((FIXTURES / "other").glob("*.html")) + sorted((FIXTURES / "sina").glob("*.html"))
+    header = (
+        "| page | expected chars | generic chars | P | R | F1 | P in order | R in order "
+        "| F1 in order | paragraphs kept | images kept |"
+    )
+    print(header)
+    print("|---" * header.count(" | ") + "|---|")
+    for page in pages:
+        row = measure(page)
+        print(
+            f"| {row.page} | {row.expected_chars} | {row.generic_chars} | "
+            + " | ".join(f"{value:.3f}" for value in (*row.multiset, *row.ordered))
+            + f" | {row.paragraphs[0]}/{row.paragraphs[1]} | {row.images[0]}/{row.images[1]} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
