@@ -27,12 +27,17 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.settings import BaseSettings
+from scrapy.statscollectors import StatsCollector
 from w3lib.url import canonicalize_url
 
 logger = logging.getLogger(__name__)
 
 STATE_FOLDER = ".archive"
 LOCKED_EXIT_STATUS = 75  # EX_TEMPFAIL: another run holds the archive; try again later
+UNUSABLE_EXIT_STATUS = 1  # the archive folder or its state cannot be used: see the log
+STATE_ERRORS = "archive/state_errors"  # the stat of state writes that failed
+# SQLite's answers for a file that is not, or no longer, a sound database.
+CORRUPT_STATE_ERRORS = frozenset({"SQLITE_NOTADB", "SQLITE_CORRUPT"})
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -60,6 +65,19 @@ CREATE TABLE IF NOT EXISTS listings (
 
 class ArchiveLockedError(RuntimeError):
     """Another run holds the archive's lock."""
+
+
+class ArchiveUnusableError(RuntimeError):
+    """The archive's folder or state cannot be used; the message says why and what to do."""
+
+
+def unusable_state(path: Path, error: sqlite3.Error) -> ArchiveUnusableError:
+    """Describe a corrupt state database, and how to get a sound one back."""
+    return ArchiveUnusableError(
+        f"archive state {path} is unusable ({error}). To recover, delete it (with any "
+        f"{path.name}-wal and {path.name}-shm beside it): the next run rebuilds it from the "
+        "archive's files"
+    )
 
 
 @dataclass(frozen=True)
@@ -101,9 +119,12 @@ def archive_lock(root: Path) -> Iterator[Path]:
     even by SIGKILL: a stale lock file never blocks the next run.
     """
     folder = state_folder(root)
-    folder.mkdir(parents=True, exist_ok=True)
     lock_path = folder / "lock"
-    descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as error:
+        raise ArchiveUnusableError(f"cannot use the archive folder {root}: {error}") from None
     try:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -142,18 +163,37 @@ class ArchiveState:
         self.path = path
 
     @classmethod
-    def open(cls, path: Path) -> Self:
-        """Open (creating if needed) the state database at `path`."""
+    def open(cls, path: Path, timeout: float = 30.0) -> Self:
+        """Open (creating if needed) the state database at `path`.
+
+        `timeout`: seconds a write waits for another connection's lock before it fails.
+        """
         path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(path, timeout=timeout, isolation_level=None)
         try:
-            connection = sqlite3.connect(path, timeout=30, isolation_level=None)
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.executescript(SCHEMA)
         except sqlite3.DatabaseError as error:
-            raise sqlite3.DatabaseError(f"archive state {path} is unusable: {error}") from error
+            connection.close()
+            if error.sqlite_errorname in CORRUPT_STATE_ERRORS:
+                raise unusable_state(path, error) from error
+            raise
         connection.row_factory = sqlite3.Row
         return cls(connection, path)
+
+    def check(self) -> None:
+        """Raise ArchiveUnusableError if the database is damaged anywhere (reads it all)."""
+        try:
+            (verdict,) = self.connection.execute("PRAGMA quick_check(1)").fetchone()
+        except sqlite3.DatabaseError as error:
+            if error.sqlite_errorname in CORRUPT_STATE_ERRORS:
+                raise unusable_state(self.path, error) from error
+            raise
+        if verdict != "ok":  # e.g. "*** in database main ***\nPage 6: btreeInitPage() ..."
+            problem = " ".join(line for line in verdict.splitlines() if not line.startswith("***"))
+            malformed = sqlite3.DatabaseError(f"database disk image is malformed: {problem}")
+            raise unusable_state(self.path, malformed)
 
     def close(self) -> None:
         """Close the database."""
@@ -296,12 +336,35 @@ def remove_stale_temporary_files(root: Path) -> int:
     return removed
 
 
+def state_path(settings: BaseSettings) -> Path:
+    """Return where the settings put the state database (ARCHIVE_STATE_PATH)."""
+    root = Path(settings.get("MARKDOWN_EXPORT_DIR", "output"))
+    return Path(settings.get("ARCHIVE_STATE_PATH") or state_folder(root) / "state.db")
+
+
+@contextmanager
+def counting_state_errors(stats: StatsCollector | None, path: Path, doing: str) -> Iterator[None]:
+    """Log and count (`archive/state_errors`) a failed state write instead of raising it.
+
+    The files, written first, stay the truth: an article whose record failed is fetched
+    again by a later run and matched to its file by title and date, so nothing is lost or
+    written twice; the run goes on, and `scrapy refresh` reports it as failed.
+    """
+    try:
+        yield
+    except sqlite3.Error as error:
+        if stats is not None:
+            stats.inc_value(STATE_ERRORS)
+        logger.error("Archive state %s: cannot %s: %s", path, doing, error)
+
+
 class ArchiveExtension:
     """Opens the archive state for a crawl; spiders and the exporter use `.state`."""
 
-    def __init__(self, root: Path, state_path: Path) -> None:
+    def __init__(self, root: Path, state_path: Path, timeout: float = 30.0) -> None:
         self.root = root
         self.state_path = state_path
+        self.timeout = timeout
         self.state: ArchiveState | None = None
 
     @classmethod
@@ -311,8 +374,7 @@ class ArchiveExtension:
         if not settings.getbool("ARCHIVE_ENABLED", True):
             raise NotConfigured("ARCHIVE_ENABLED is off")
         root = Path(settings.get("MARKDOWN_EXPORT_DIR", "output"))
-        state_path = Path(settings.get("ARCHIVE_STATE_PATH") or state_folder(root) / "state.db")
-        extension = cls(root, state_path)
+        extension = cls(root, state_path(settings), settings.getfloat("ARCHIVE_STATE_TIMEOUT", 30))
         crawler.signals.connect(extension.spider_opened, signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signals.spider_closed)
         extension.open()
@@ -322,7 +384,7 @@ class ArchiveExtension:
         """Open the state; rebuild it from the archive's files if it was lost."""
         lost = not self.state_path.exists()
         started = time.monotonic()
-        self.state = ArchiveState.open(self.state_path)
+        self.state = ArchiveState.open(self.state_path, self.timeout)
         if lost and self.root.is_dir():
             added = self.state.rebuild_from_files(self.root)
             if added:
@@ -343,8 +405,29 @@ class ArchiveExtension:
             self.state = None
 
 
+def check_state(path: Path, timeout: float) -> None:
+    """Raise ArchiveUnusableError if an existing state database is corrupt.
+
+    A missing state is fine (the crawl rebuilds it from the files), so none is created here.
+    """
+    if not path.exists():
+        return
+    try:
+        state = ArchiveState.open(path, timeout)
+        try:
+            state.check()
+        finally:
+            state.close()
+    except sqlite3.Error as error:  # not corrupt, but not usable either: locked, read-only
+        raise ArchiveUnusableError(f"cannot open the archive state {path}: {error}") from error
+
+
 def run_under_lock(settings: BaseSettings, run: Callable[[], None]) -> int:
-    """Run a crawl holding the archive's lock; return LOCKED_EXIT_STATUS if it is taken."""
+    """Run a crawl holding the archive's lock, on a sound state; return an exit status.
+
+    LOCKED_EXIT_STATUS if another run holds the lock; UNUSABLE_EXIT_STATUS, before any
+    request, if the archive folder cannot be written or the state database is corrupt.
+    """
     if not settings.getbool("ARCHIVE_ENABLED", True):
         run()
         return 0
@@ -354,8 +437,12 @@ def run_under_lock(settings: BaseSettings, run: Callable[[], None]) -> int:
             removed = remove_stale_temporary_files(root)
             if removed:
                 logger.warning("Removed %d temporary files left by an interrupted run", removed)
+            check_state(state_path(settings), settings.getfloat("ARCHIVE_STATE_TIMEOUT", 30))
             run()
     except ArchiveLockedError as error:
         logger.error("%s: not starting a second run", error)
         return LOCKED_EXIT_STATUS
+    except ArchiveUnusableError as error:
+        logger.error("Not starting: %s", error)
+        return UNUSABLE_EXIT_STATUS
     return 0

@@ -1,11 +1,19 @@
-"""Decode UTF-8 pages that declare a GB charset (gb2312, gbk, gb18030) as what they are.
+"""Decode pages whose charset label is wrong (a GB charset on UTF-8, Latin-1 on anything).
 
-Scrapy takes a response's encoding from the HTTP header, then a BOM, then the page's own
+Scrapy takes a response's encoding from a BOM, then the HTTP header, then the page's own
 `<meta charset>`. Chinese sites moved from GB2312/GBK to UTF-8 but some templates kept
 `<meta charset="gb2312">`, and pages saved by a browser are re-encoded as UTF-8 with the
 old declaration left in place: decoded as GB18030 they turn into mojibake. Valid multi-byte
 UTF-8 is practically never intended GBK (GBK text is almost never valid UTF-8 beyond a few
-bytes), so such a body is decoded as UTF-8. A charset in the HTTP header always wins.
+bytes), so such a body is decoded as UTF-8. A charset in the HTTP header wins, except one:
+
+ISO-8859-1 (and windows-1252, US-ASCII) in the HTTP header is what many servers send by
+default, whatever the page is, and any bytes "decode" in it: a GBK or UTF-8 page labelled so
+turns into mojibake. Such a page, and one labelled nowhere, is read as UTF-8 if its bytes
+are valid multi-byte UTF-8, else by its own `<meta>` declaration, else as GB18030 if its
+bytes decode strictly as GB18030 into Chinese text (GuessCharsetMiddleware). A page that
+still reads wrong is caught later, by the share of garbled characters in its text
+(pipelines/validate.py).
 """
 
 from __future__ import annotations
@@ -17,17 +25,27 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response, TextResponse
 from scrapy.statscollectors import StatsCollector
-from w3lib.encoding import http_content_type_encoding
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
 
 logger = logging.getLogger(__name__)
 
 GB_CHARSETS = frozenset({"gb2312", "gbk", "gb18030"})
+# Default labels of servers rather than of pages (codecs names: iso-8859-1 is latin_1).
+LATIN1_CHARSETS = frozenset({"latin_1", "cp1252", "ascii"})
 
 
 def is_gb_charset(encoding: str) -> bool:
     """Tell whether an encoding name is one of the GB family (gb2312, gbk/cp936, gb18030)."""
     try:
         return codecs.lookup(encoding).name in GB_CHARSETS
+    except LookupError:
+        return False
+
+
+def is_latin1_charset(encoding: str) -> bool:
+    """Tell whether an encoding name is ISO-8859-1, windows-1252 or US-ASCII."""
+    try:
+        return codecs.lookup(encoding).name in LATIN1_CHARSETS
     except LookupError:
         return False
 
@@ -83,3 +101,76 @@ class MislabelledUtf8Middleware:
         if self.stats is not None:
             self.stats.inc_value("mislabelled_utf8/redecoded")
         return response.replace(encoding="utf-8")
+
+
+def is_chinese(character: str) -> bool:
+    """Tell whether a character is a CJK ideograph or CJK or general punctuation."""
+    return (
+        "\u2000" <= character <= "\u206f"  # general punctuation: “” ‘’ … —
+        or "\u3000" <= character <= "\u9fff"  # CJK punctuation, kana, ideographs
+        or "\uf900" <= character <= "\ufaff"  # CJK compatibility ideographs
+        or "\uff00" <= character <= "\uffef"  # full-width forms: ，：（）
+    )
+
+
+def reads_as_chinese(body: bytes) -> bool:
+    """Tell whether bytes decode strictly as GB18030, into text that is Chinese."""
+    try:
+        text = body.decode("gb18030")
+    except UnicodeDecodeError:
+        return False
+    wide = [character for character in text if not character.isascii()]
+    # Latin-1 text that happens to decode is a scatter of odd characters, not mostly Chinese.
+    return bool(wide) and sum(map(is_chinese, wide)) >= 0.9 * len(wide)
+
+
+def guessed_encoding(response: Response) -> str | None:
+    """Return what a page the server did not really label is in, if Scrapy reads it wrong.
+
+    Not really labelled: no charset in the HTTP header, or ISO-8859-1 (a server default).
+    Scrapy's own statistical guess (charset_normalizer) is not relied on: it reads a short
+    GBK page as Korean (cp949), and French Latin-1 as Central European (cp1250).
+    """
+    if not isinstance(response, TextResponse) or response.body.isascii():
+        return None
+    body = response.body
+    charset = header_charset(response)
+    if read_bom(body)[0] or (charset is not None and not is_latin1_charset(charset)):
+        return None  # a BOM, or a real label: Scrapy reads by them, rightly
+    declared = html_body_declared_encoding(body)
+    if charset is None:
+        if declared or is_multibyte_utf8(body):
+            return None  # Scrapy (and MislabelledUtf8Middleware) read these right
+    elif is_multibyte_utf8(body):
+        return "utf-8"
+    elif declared:
+        return None if is_latin1_charset(declared) else declared
+    guess = "gb18030" if reads_as_chinese(body) else None
+    return guess if guess and codecs.lookup(response.encoding).name != guess else None
+
+
+class GuessCharsetMiddleware:
+    """Re-decode a page labelled ISO-8859-1 or not at all by its declaration or its bytes."""
+
+    def __init__(self, stats: StatsCollector | None = None) -> None:
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> GuessCharsetMiddleware:
+        """Build the middleware, unless CHARSET_GUESS_ENABLED is off."""
+        if not crawler.settings.getbool("CHARSET_GUESS_ENABLED"):
+            raise NotConfigured("CHARSET_GUESS_ENABLED is off")
+        return cls(crawler.stats)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        """Return the response decoded as what it really is, if Scrapy would read it wrong."""
+        encoding = guessed_encoding(response)
+        if encoding is None:
+            return response
+        logger.debug(
+            "%s is labelled %s but reads as %s",
+            response, header_charset(response) or "nothing", encoding,
+        )  # fmt: skip
+        if self.stats is not None:
+            self.stats.inc_value("charset_guess/redecoded")
+        return response.replace(encoding=encoding)

@@ -82,7 +82,9 @@ def mirror_path(url: str) -> str:
     return f"/{parts.hostname}{parts.path}"
 
 
-class _Handler(BaseHTTPRequestHandler):
+class MirrorHandler(BaseHTTPRequestHandler):
+    """Answer GET requests with the mirror's canned routes."""
+
     mirror: Mirror
 
     def do_GET(self) -> None:
@@ -98,9 +100,12 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def serve(mirror: Mirror) -> Iterator[Mirror]:
-    """Run the mirror on 127.0.0.1 (a free port) in a thread for the duration of a block."""
-    handler = type("Handler", (_Handler,), {"mirror": mirror})
+def serve(mirror: Mirror, handler_class: type[MirrorHandler] = MirrorHandler) -> Iterator[Mirror]:
+    """Run the mirror on 127.0.0.1 (a free port) in a thread for the duration of a block.
+
+    `handler_class` lets the tests serve through a handler that misbehaves on purpose.
+    """
+    handler = type("Handler", (handler_class,), {"mirror": mirror})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     mirror.origin = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)

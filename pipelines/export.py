@@ -21,6 +21,7 @@ from crawler.archive import (
     ArchiveState,
     Record,
     article_key,
+    counting_state_errors,
     document_identity,
     utc_now,
 )
@@ -186,24 +187,30 @@ class MarkdownExportPipeline:
         data: bytes,
         identity: tuple[str, str] | None,
     ) -> None:
-        """Record the article's file and content in the archive state."""
+        """Record the article's file and content in the archive state.
+
+        A failed record (state locked, disk full) is logged and counted, not raised: the
+        file is in place, and the next run that lists the article matches it to its file.
+        """
         if self.state is None:
             return
         now = utc_now()
         published, modified = adapter.get("published"), adapter.get("modified")
         title, date = identity or (adapter["title"], "")
-        self.state.record(
-            Record(
-                key=key,
-                url=adapter["url"],
-                path=str(path.relative_to(self.root)),
-                content_hash=hashlib.sha256(data).hexdigest(),
-                title=title,
-                date=date,
-                published=published.isoformat() if published else None,
-                modified=modified.isoformat() if modified else None,
-                first_seen=known.first_seen if known else now,
-                last_seen=now,
-            ),
-            replaces=known.key if known else None,
-        )
+        doing = f"record {path} <{adapter['url']}>"
+        with counting_state_errors(self.stats, self.state.path, doing):
+            self.state.record(
+                Record(
+                    key=key,
+                    url=adapter["url"],
+                    path=str(path.relative_to(self.root)),
+                    content_hash=hashlib.sha256(data).hexdigest(),
+                    title=title,
+                    date=date,
+                    published=published.isoformat() if published else None,
+                    modified=modified.isoformat() if modified else None,
+                    first_seen=known.first_seen if known else now,
+                    last_seen=now,
+                ),
+                replaces=known.key if known else None,
+            )

@@ -1,7 +1,8 @@
-"""Stage 3, validate: drop an article that has no title, no body text or no date."""
+"""Stage 3, validate: drop an article with no title, body text or date, or with garbled text."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -26,8 +27,46 @@ def missing_parts(item: Any) -> list[str]:
     return missing
 
 
+# Characters that a page read in the wrong charset is made of: U+FFFD for bytes that did not
+# decode, and runs of Latin-1 / windows-1252 characters for Chinese read as Latin-1 (each
+# Chinese character becomes two or three of them: 交通 in GBK read as Latin-1 is ½»Í¨).
+# Runs of three or more, so that real accented names (Müller, Société) do not count; the
+# symbols Chinese text itself uses are left out.
+_LATIN1 = "".join(map(chr, range(0x80, 0x100)))
+# windows-1252's 0x80-0x9F, less the quotes, dashes, bullet and ellipsis Chinese text uses.
+_CP1252_LETTERS = "ŒœŠšŸŽžƒˆ˜‚„†‡‰‹›€™"
+_CHINESE_TEXT_SYMBOLS = "\u00a0·×÷°±§©®«»¥£¢"
+_MOJIBAKE_RUN = re.compile(
+    "[" + re.escape("".join(sorted(set(_LATIN1 + _CP1252_LETTERS) - set(_CHINESE_TEXT_SYMBOLS))))
+    + "]{3,}"
+)  # fmt: skip
+MAX_GARBLED_SHARE = 0.1  # mojibake is well above half of a text; a stray bad byte, far below
+
+
+def garbled_share(text: str) -> float:
+    """Return the share of a text's non-space characters that are U+FFFD or mojibake."""
+    visible = "".join(text.split())
+    if not visible:
+        return 0.0
+    garbled = visible.count("\ufffd") + sum(len(run) for run in _MOJIBAKE_RUN.findall(visible))
+    return garbled / len(visible)
+
+
+def garbled_parts(item: Any) -> list[str]:
+    """Name the parts of an article (title, body text) that are garbled, with their share."""
+    adapter = ItemAdapter(item)
+    parts = {
+        "title": adapter.get("title", ""),
+        "body text": "".join(parse_fragment(adapter.get("body_html", "")).itertext()),
+    }
+    shares = {name: garbled_share(text) for name, text in parts.items()}
+    return [
+        f"{name} {share:.0%} garbled" for name, share in shares.items() if share > MAX_GARBLED_SHARE
+    ]
+
+
 class ValidatePipeline:
-    """Drop incomplete articles, with the reason logged and counted in the stats."""
+    """Drop incomplete or garbled articles, with the reason logged and counted in the stats."""
 
     def __init__(self, stats: StatsCollector) -> None:
         self.stats = stats
@@ -39,10 +78,17 @@ class ValidatePipeline:
         return cls(crawler.stats)
 
     def process_item(self, item: Any) -> Any:
-        """Pass a complete article on; drop an incomplete one."""
+        """Pass a complete, readable article on; drop an incomplete or garbled one."""
         missing = missing_parts(item)
         for reason in missing:
             self.stats.inc_value(f"validate/dropped/{reason.replace(' ', '_')}")
         if missing:
             raise DropItem(f"incomplete article ({', '.join(missing)}): {ItemAdapter(item)['url']}")
+        garbled = garbled_parts(item)
+        if garbled:
+            self.stats.inc_value("validate/dropped/unreadable_text")
+            raise DropItem(
+                f"unreadable text ({', '.join(garbled)}: wrong or broken charset?): "
+                f"{ItemAdapter(item)['url']}"
+            )
         return item

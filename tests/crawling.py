@@ -14,7 +14,10 @@ from pathlib import Path
 from crawler.mirror import Mirror, Route, serve
 from tests.documents import scrapy, start_scrapy
 
-FAST = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "RETRY_TIMES=1")
+FAST = (
+    *("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "RETRY_TIMES=1"),
+    *("-s", "RETRY_BACKOFF_SECONDS=0"),  # a retried 429/503 without Retry-After goes at once
+)
 
 
 @dataclass

@@ -15,7 +15,7 @@ from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings
 from scrapy.spiderloader import get_spider_loader
 
-from crawler.archive import run_under_lock
+from crawler.archive import LOCKED_EXIT_STATUS, run_under_lock
 
 logger = logging.getLogger(__name__)
 
@@ -151,12 +151,15 @@ class Command(ScrapyCommand):
             process.start()
 
         started = time.monotonic()
-        locked = run_under_lock(self.settings, crawl_all)
-        if locked:
-            self.exitcode = locked
+        status = run_under_lock(self.settings, crawl_all)
+        if status == LOCKED_EXIT_STATUS:
+            self.exitcode = status
             return
         summary = Summary.of(crawlers, time.monotonic() - started)
-        failures = self.failures(sources, crawlers, summary)
+        if status:  # nothing ran: the archive folder or its state cannot be used
+            failures = ["the archive cannot be used (the error above says why)"]
+        else:
+            failures = self.failures(sources, crawlers, summary)
         print(summary.line() + ("" if not failures else f" — FAILED: {'; '.join(failures)}"))
         self.exitcode = FAILED_EXIT_STATUS if failures else 0
 

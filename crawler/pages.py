@@ -1,0 +1,48 @@
+"""What spiders check on a fetched page before a site parser reads it, and how they log it.
+
+Shared so that each spider that hands pages to a site parser (sina, feed, sitemap) drops
+an empty answer or a non-text one with the same reason, names a redirected page by the URL
+it asked for as well as the one it got (a login or captcha page, typically), and says why
+a request failed in words rather than an exception's name.
+"""
+
+from __future__ import annotations
+
+from scrapy.exceptions import DownloadCancelledError, ResponseDataLossError
+from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.response import response_status_message
+from twisted.python.failure import Failure
+
+from crawler.sites import ExtractionError
+
+
+def article_page(response: Response) -> TextResponse:
+    """Return the page as text, or raise ExtractionError saying why it cannot be an article."""
+    if not response.body.strip():
+        raise ExtractionError(f"empty page (HTTP {response.status} with no content)")
+    if not isinstance(response, TextResponse):
+        raise ExtractionError("not a text page")
+    return response
+
+
+def page_name(response: Response) -> str:
+    """Name a page for a log line: `<url>`, or `<asked> (redirected to <got>)`."""
+    # `meta` is the request's: a response built without one (in a test) has none.
+    redirects = response.meta.get("redirect_urls") if response.request is not None else None
+    if redirects:
+        return f"<{redirects[0]}> (redirected to <{response.url}>)"
+    return f"<{response.url}>"
+
+
+def failure_reason(failure: Failure) -> str:
+    """Say in a few words why a request failed for good (after its retries)."""
+    error = failure.value
+    if isinstance(error, HttpError):
+        return f"HTTP {response_status_message(error.response.status)}"
+    if isinstance(error, ResponseDataLossError):  # its message is empty
+        return "the connection closed before the whole body arrived (ResponseDataLossError)"
+    if isinstance(error, DownloadCancelledError) and not str(error):
+        # Empty only when a body without Content-Length grew past the limit mid-download.
+        return "the body grew past DOWNLOAD_MAXSIZE: download abandoned (DownloadCancelledError)"
+    return failure.getErrorMessage() or type(error).__name__
