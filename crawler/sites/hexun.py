@@ -31,6 +31,7 @@ class Hexun(Site):
     key = "hexun"
     name = SITE_NAME
     hosts = ("hexun.com",)
+    article_urls = r"/\d{4}-\d{2}-\d{2}/\d+\.html$"  # /2019-09-26/198678130.html
     default_channel = "stock"
     # The hexun.com logo in the page header (the pages have no og:image).
     default_image = "https://img.hexun.com/2015/sylogo/hexun_logo.jpg"

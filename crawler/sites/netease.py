@@ -33,6 +33,7 @@ class Netease(Site):
     key = "netease"
     name = SITE_NAME
     hosts = ("money.163.com",)
+    article_urls = r"/\d{2}/\d{4}/\d{2}/[0-9A-Z]{16}\.html$"  # /19/0907/13/EOFOC8MJ00258105.html
     default_channel = "money"
     # The money channel's logo in the page's top navigation bar (the pages have no og:image).
     default_image = "https://static.ws.126.net/f2e/news/res/channel_logo_new/money.png"

@@ -43,6 +43,7 @@ class Sina(Site):
     key = "sina"
     name = SITE_NAME
     hosts = ("sina.com.cn", "sina.cn")
+    article_urls = r"/doc-i[0-9a-z]+\.shtml$|/detail-i[0-9a-z]+\.d\.html$"  # desktop, mobile
     default_channel = "1686"
     default_image = "https://n.sinaimg.cn/finance/page/ent/images/sina_logo.png"
     channels = (

@@ -31,6 +31,7 @@ class Stcn(Site):
     key = "stcn"
     name = SITE_NAME
     hosts = ("stcn.com",)
+    article_urls = r"/\d{4}/\d{4}/\d+\.s?html$"  # /2019/0926/15409036.shtml
     default_channel = "kuaixun"
     # The site logo in the page header (the pages have no og:image).
     default_image = "https://img.stcn.com/templates/stcn/css/2018stcn/news/logo.png"

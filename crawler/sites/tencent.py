@@ -33,6 +33,7 @@ class Tencent(Site):
     key = "tencent"
     name = SITE_NAME
     hosts = ("finance.qq.com",)
+    article_urls = r"/a/\d{8}/\d+\.s?htm$"  # /a/20190923/000843.htm
     default_channel = "finance"
     # The "腾讯新闻-出品" logo under the article (the pages have no og:image).
     default_image = "https://mat1.gtimg.com/pingjs/ext2020/dcom/article_logo.png"

@@ -1,0 +1,440 @@
+"""The `sitemap` spider: discovers articles through a sitemap, a sitemap index or robots.txt."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any, Self
+from urllib.parse import urlsplit
+
+import lxml.etree
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.http import Request, Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.spiders import SitemapSpider as ScrapySitemapSpider
+from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+from twisted.python.failure import Failure
+
+from crawler.archive import ArchiveExtension, ArchiveState, article_key, counting_state_errors
+from crawler.items import Article
+from crawler.pages import article_page, page_name
+from crawler.sites import Channel, ExtractionError, Site, all_sites, profile_for_url, site_named
+from crawler.sites.extract import parse_iso_datetime
+
+# A listing's name in the archive state: its mark is the newest `lastmod` the archive holds.
+LISTING_PREFIX = "sitemap:"
+
+
+class BadSitemapError(ValueError):
+    """A sitemap answer that cannot be read; the message says why."""
+
+
+class NewsSitemap(Sitemap):
+    """Scrapy's sitemap reader, keeping the Google News fields (`news:title`, ...).
+
+    Scrapy's reader keeps only the text of an entry's direct children, so `<news:news>`
+    comes out empty; its leaves are collected here first, as `entry["news"]`.
+    """
+
+    __slots__ = ()
+
+    def _process_sitemap_element(self, elem: lxml.etree._Element) -> dict[str, Any] | None:
+        news = {
+            self._get_tag_name(leaf): (leaf.text or "").strip()
+            for child in elem
+            if self._get_tag_name(child) == "news"
+            for leaf in child.iter()
+            if leaf is not child and len(leaf) == 0
+        }
+        entry = super()._process_sitemap_element(elem)
+        if entry is not None and news:
+            entry["news"] = news
+        return entry
+
+
+def read_sitemap(body: bytes | None, content_type: str) -> tuple[str, list[dict[str, Any]]]:
+    """Return a sitemap's type (`urlset` or `sitemapindex`) and its entries."""
+    if body is None:
+        raise BadSitemapError(f"not a sitemap (a {content_type or 'typeless'} answer, not XML)")
+    try:
+        sitemap = NewsSitemap(body)
+        entries = list(sitemap)
+    except (lxml.etree.XMLSyntaxError, StopIteration) as error:
+        raise BadSitemapError(f"not XML ({error or 'no element found'})") from None
+    if sitemap.type not in ("urlset", "sitemapindex"):
+        raise BadSitemapError(
+            f"not a sitemap (its root element is <{sitemap.type}>, not <urlset> or <sitemapindex>)"
+        )
+    return sitemap.type, entries
+
+
+def listing_of(url: str, entry: dict[str, Any]) -> dict[str, str]:
+    """Return what a sitemap says of a page, in the words site parsers read listings in.
+
+    `loc`, `lastmod`, ... as they are, and the Google News `title`, `keywords` and
+    `publication_date` beside them (the roll API's entries have a `title` and `keywords`).
+    """
+    listing = {key: value for key, value in entry.items() if isinstance(value, str)}
+    listing["loc"] = url
+    news = entry.get("news") or {}
+    for name in ("title", "keywords", "publication_date"):
+        if news.get(name):
+            listing[name] = news[name]
+    return listing
+
+
+def listed_time(listing: dict[str, str]) -> datetime | None:
+    """Return when a listed page last changed: its `lastmod`, else its `publication_date`."""
+    for name in ("lastmod", "publication_date"):
+        parsed = parse_iso_datetime(listing[name]) if listing.get(name) else None
+        if parsed is not None:
+            return parsed.astimezone(UTC)
+    return None
+
+
+def read_categories(text: str) -> tuple[str, str, str] | None:
+    """Read `-a categories=TOPIC/SITE/CHANNEL`; None when not given."""
+    if not text.strip():
+        return None
+    parts = [part.strip() for part in text.split("/")]
+    if len(parts) != 3 or not all(parts):
+        raise ValueError(f"categories must be three names as TOPIC/SITE/CHANNEL, not {text!r}")
+    return parts[0], parts[1], parts[2]
+
+
+@dataclass(frozen=True)
+class Arguments:
+    """The spider's `-a` arguments, read and checked."""
+
+    url: str
+    categories: tuple[str, str, str] | None
+    pattern: re.Pattern[str] | None
+    profile: Site | None
+
+
+@dataclass
+class SitemapRead:
+    """What this run made of one sitemap's entries: enough to move its mark when it ends."""
+
+    url: str
+    mark: datetime | None  # the mark when the run began: older entries are archived
+    read: bool = False  # it answered with a sitemap (an empty one included)
+    newest_held: datetime | None = None  # newest `lastmod` of the entries the archive holds
+    waiting: dict[str, datetime | None] = field(default_factory=dict)  # requested, not held
+    children: dict[str, datetime | None] = field(default_factory=dict)  # index: url → lastmod
+
+    def hold(self, modified: datetime | None) -> None:
+        """Note an entry the archive holds at this `lastmod`."""
+        if modified is not None and (self.newest_held is None or modified > self.newest_held):
+            self.newest_held = modified
+
+    def next_mark(self, missing: Iterable[datetime | None], now: datetime) -> datetime | None:
+        """Return the mark to keep: the newest held `lastmod`, but never past a missing one.
+
+        Entries older than the mark are skipped next time, so it may only move over
+        entries the archive holds; one that was not archived (failed, dropped, never
+        answered) keeps the mark at its `lastmod`, and the next run asks for it again.
+        Nor does it pass `now`: one entry dated in the future would hide every article
+        published until then.
+        """
+        if self.newest_held is None:
+            return self.mark
+        times = [self.newest_held, now, *(time for time in missing if time is not None)]
+        return max(min(times), self.mark) if self.mark is not None else min(times)
+
+
+class SitemapSpider(ScrapySitemapSpider):
+    """Read a sitemap (index, Google News, gzipped) and request the new or changed articles.
+
+    Arguments: `-a url=SITEMAP` (a sitemap, sitemap index or robots.txt URL; required),
+    `-a categories=TOPIC/SITE/CHANNEL` (default: the profile's default channel),
+    `-a pattern=REGEX` (article URLs to fetch; default: the profile's `article_urls`),
+    `-a profile=KEY` (the site profile that parses every page; default: by each URL's host).
+    """
+
+    name = "sitemap"
+
+    def __init__(
+        self,
+        url: str = "",
+        categories: str = "",
+        pattern: str = "",
+        profile: str = "",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.arguments = self.read_arguments(url, categories, pattern, profile)
+        self.sitemap_urls = [self.arguments.url]
+        self.state: ArchiveState | None = None
+        self.started = datetime.now(UTC)
+        self.sitemaps: dict[str, SitemapRead] = {}
+        # Article URL → the sitemaps that listed it, with the `lastmod` each gave: an article
+        # listed twice is requested once and counts for both.
+        self.listers: dict[str, dict[str, datetime | None]] = {}
+
+    @classmethod
+    def read_arguments(
+        cls, url: str = "", categories: str = "", pattern: str = "", profile: str = ""
+    ) -> Arguments:
+        """Read and check `-a url= categories= pattern= profile=`."""
+        parts = urlsplit(url.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(
+                f"url must be the http(s) URL of a sitemap, sitemap index or robots.txt, "
+                f"not {url!r}"
+            )
+        try:
+            compiled = re.compile(pattern) if pattern else None
+        except re.error as error:
+            raise ValueError(
+                f"pattern is not a regular expression ({error}): {pattern!r}"
+            ) from None
+        try:
+            site = site_named(profile.strip()) if profile.strip() else None
+        except KeyError:
+            known = ", ".join(sorted(site.key for site in all_sites()))
+            raise ValueError(f"no site profile named {profile!r} (known: {known})") from None
+        return Arguments(url.strip(), read_categories(categories), compiled, site)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        """Follow which articles reach the archive, to know how far each sitemap is held."""
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.article_archived, signal=signals.item_scraped)
+        return spider
+
+    async def start(self) -> AsyncIterator[Request]:
+        """Ask for the sitemap named by `-a url`.
+
+        Replaces SitemapSpider.start, whose requests have no errback: a sitemap that fails
+        would leave only Scrapy's own "Ignoring response" line, with no reason and no count.
+        """
+        archive = self.crawler.get_extension(ArchiveExtension)
+        self.state = archive.state if archive else None
+        self.started = datetime.now(UTC)
+        yield self.sitemap_request(self.arguments.url)
+
+    def sitemap_request(self, url: str) -> Request:
+        """Build the request for a sitemap, noting it as read from now on."""
+        self.sitemaps.setdefault(url, SitemapRead(url, self.stored_mark(url)))
+        return Request(
+            url,
+            callback=self.parse_sitemap,
+            errback=self.request_failed,
+            cb_kwargs={"sitemap": url},
+        )
+
+    def stored_mark(self, url: str) -> datetime | None:
+        """Return the newest `lastmod` the archive held from this sitemap after the last run."""
+        mark = self.state.listing_mark(LISTING_PREFIX + url) if self.state else None
+        return datetime.fromisoformat(mark) if mark else None
+
+    def parse_sitemap(self, response: Response, sitemap: str) -> Iterator[Request]:
+        """Follow a sitemap index's sitemaps, or a sitemap's new and changed articles."""
+        stats = self.crawler.stats
+        assert stats is not None
+        read = self.sitemaps[sitemap]
+        if urlsplit(response.url).path.endswith("/robots.txt"):
+            read.read = True
+            for url in sitemap_urls_from_robots(response.body, base_url=response.url):
+                read.children[url] = None
+                yield self.sitemap_request(url)
+            return
+        content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
+        try:
+            kind, entries = read_sitemap(self._get_sitemap_body(response), content_type)
+        except BadSitemapError as error:
+            stats.inc_value("sitemap/bad_answers")
+            self.logger.error("Bad sitemap <%s>: %s", response.url, error)
+            return
+        read.read = True
+        stats.inc_value("sitemap/sitemaps")
+        if not entries:
+            stats.inc_value("sitemap/empty")
+            self.logger.warning("Empty sitemap <%s>: <%s> lists nothing", response.url, kind)
+            return
+        if kind == "sitemapindex":
+            yield from self.follow_sitemaps(response, read, entries)
+        else:
+            yield from self.follow_articles(response, read, entries)
+
+    def follow_sitemaps(
+        self, response: Response, read: SitemapRead, entries: list[dict[str, Any]]
+    ) -> Iterator[Request]:
+        """Request the sitemaps of an index that changed since the archive last held them all."""
+        stats = self.crawler.stats
+        assert stats is not None
+        wanted = 0
+        for entry in entries:
+            url = response.urljoin(entry["loc"])
+            modified = listed_time(listing_of(url, entry))
+            if read.mark and modified and modified < read.mark:
+                stats.inc_value("sitemap/skipped/older_than_mark")
+                continue
+            read.children[url] = modified
+            wanted += 1
+            if url not in self.sitemaps:
+                yield self.sitemap_request(url)
+        self.logger.info(
+            "Sitemap index <%s>: %d sitemaps, %d changed since the last run",
+            response.url, len(entries), wanted,
+        )  # fmt: skip
+
+    def follow_articles(
+        self, response: Response, read: SitemapRead, entries: list[dict[str, Any]]
+    ) -> Iterator[Request]:
+        """Request the articles of a sitemap that are new or changed since the archive took them."""
+        stats = self.crawler.stats
+        assert stats is not None
+        wanted, unchanged, filtered, older = 0, [], 0, 0
+        for entry in entries:
+            url = response.urljoin(entry["loc"])
+            site = self.profile(url)
+            pattern = self.arguments.pattern or re.compile(site.article_urls)
+            if not pattern.search(url):
+                filtered += 1
+                continue
+            listing = listing_of(url, entry)
+            modified = listed_time(listing)
+            if read.mark and modified and modified < read.mark:
+                older += 1
+                continue
+            key = article_key(site.key, site.listed_doc_id(url, listing), url)
+            if self.is_archived(key, modified):
+                unchanged.append(key)
+                read.hold(modified)
+                continue
+            wanted += 1
+            read.waiting[url] = modified
+            first = url not in self.listers
+            self.listers.setdefault(url, {})[read.url] = modified
+            if first:
+                yield Request(
+                    url,
+                    callback=self.parse_article,
+                    errback=self.request_failed,
+                    cb_kwargs={"listing": listing},
+                )
+        if self.state is not None and unchanged:
+            with self.counting_state_errors("mark the listed articles as seen"):
+                self.state.touch(unchanged)
+        stats.inc_value("sitemap/entries", len(entries))
+        stats.inc_value("sitemap/skipped/filtered", filtered)
+        stats.inc_value("sitemap/skipped/older_than_mark", older)
+        stats.inc_value("archive/listed_unchanged", len(unchanged))
+        self.logger.info(
+            "Sitemap <%s>: %d listed, %d new or changed "
+            "(%d not article URLs, %d older than the last run's newest, %d archived)",
+            response.url, len(entries), wanted, filtered, older, len(unchanged),
+        )  # fmt: skip
+
+    def profile(self, url: str) -> Site:
+        """Return the site profile that parses a URL: `-a profile`, else the URL's own."""
+        return self.arguments.profile or profile_for_url(url)
+
+    def channel(self, site: Site) -> Channel:
+        """Return the channel to file a site's articles under: `-a categories`, else its default."""
+        channel = site.channel(site.default_channel)
+        categories = self.arguments.categories
+        return (
+            replace(channel, name=categories[2], categories=categories) if categories else channel
+        )
+
+    def is_archived(self, key: str, modified: datetime | None) -> bool:
+        """Tell whether the archive holds the article: at this `lastmod`, or at all if none."""
+        if self.state is None:
+            return False
+        if modified is None:
+            return self.state.lookup(key) is not None
+        return self.state.is_unchanged(key, modified.isoformat())
+
+    def parse_article(self, response: Response, listing: dict[str, str]) -> Iterator[Article]:
+        """Extract the article with its profile; log and count a page that is not one."""
+        stats = self.crawler.stats
+        assert stats is not None
+        site = self.profile(response.url)
+        try:
+            article = site.parse(article_page(response), self.channel(site), listing)
+        except ExtractionError as error:
+            stats.inc_value("sitemap/article/extraction_errors")
+            self.logger.warning("Cannot extract an article %s: %s", page_name(response), error)
+            return
+        # The sitemap's time is the version the archive records, so the next run can tell
+        # whether the listed article changed without fetching it.
+        article.modified = listed_time(listing) or article.modified
+        if article.published is None and listing.get("publication_date"):
+            article.published = parse_iso_datetime(listing["publication_date"])
+        yield article
+
+    def article_archived(self, item: Any, response: Response) -> None:
+        """Note that the sitemaps listing this article are held up to its `lastmod`."""
+        if not isinstance(response, Response) or response.request is None:
+            return
+        listing = response.cb_kwargs.get("listing")
+        if not isinstance(listing, dict):
+            return
+        url = listing["loc"]
+        for sitemap, modified in self.listers.get(url, {}).items():
+            read = self.sitemaps[sitemap]
+            read.waiting.pop(url, None)
+            read.hold(modified)
+
+    def is_complete(self, url: str, seen: frozenset[str] = frozenset()) -> bool:
+        """Tell whether a sitemap was read and all it lists (sitemaps included) is archived."""
+        if url in seen:
+            return True  # an index that lists itself: its own answer decides
+        read = self.sitemaps.get(url)
+        if read is None or not read.read or read.waiting:
+            return False
+        return all(self.is_complete(child, seen | {url}) for child in read.children)
+
+    def closed(self, reason: str) -> None:
+        """Move each sitemap's mark over what the archive now holds, if the crawl finished.
+
+        A run that did not finish (stopped, killed, closed early) moves no mark: articles
+        it did not reach may be older than ones it archived, and must not be skipped next
+        time.
+        """
+        if self.state is None or reason != "finished":
+            return
+        for url, read in self.sitemaps.items():
+            missing = list(read.waiting.values())
+            for child, modified in read.children.items():
+                if self.is_complete(child):
+                    read.hold(modified)
+                else:
+                    missing.append(modified)
+            mark = read.next_mark(missing, self.started)
+            if mark is not None and mark != read.mark:
+                with self.counting_state_errors(f"remember how far sitemap {url} is archived"):
+                    self.state.set_listing_mark(LISTING_PREFIX + url, mark.isoformat())
+                    self.logger.info(
+                        "Sitemap <%s>: archived up to lastmod %s", url, mark.isoformat()
+                    )
+
+    def counting_state_errors(self, doing: str) -> AbstractContextManager[None]:
+        """Log and count a failed archive state write instead of stopping the crawl."""
+        assert self.state is not None
+        return counting_state_errors(self.crawler.stats, self.state.path, doing)
+
+    def request_failed(self, failure: Failure) -> None:
+        """Log and count a request that failed for good (after retries)."""
+        stats = self.crawler.stats
+        assert stats is not None
+        request = failure.request  # type: ignore[attr-defined]
+        stat = (
+            "sitemap/request_failures"
+            if request.callback == self.parse_sitemap
+            else "sitemap/article/request_failures"
+        )
+        error = failure.value
+        if isinstance(error, HttpError):
+            reason = f"HTTP {error.response.status}"
+        else:
+            reason = failure.getErrorMessage() or type(error).__name__
+        stats.inc_value(stat)
+        self.logger.error("Request failed <%s>: %s", request.url, reason)
