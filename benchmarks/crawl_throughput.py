@@ -1,0 +1,357 @@
+"""Benchmark: `scrapy crawl sina` over a local mirror of N articles versus a bare spider.
+
+Serves from 127.0.0.1 (a thread of this process) roll API list pages of 50 entries listing N
+distinct article URLs; each article is one of the four real Sina fixture pages with its
+`publishid` and headline made unique (so every article is a new file, as in a real crawl).
+Then runs, alternately, `scrapy crawl sina` (the project: parser, every pipeline, the
+archive state, N files written) and `benchmarks/bare_spider.py` (the same list pages and
+URLs fetched, nothing done with them; run outside the project so none of its components
+load), both with DOWNLOAD_DELAY=0, AUTOTHROTTLE_ENABLED=False, ROBOTSTXT_OBEY=False,
+LOG_LEVEL=INFO and the same concurrency. Prints, per run and as medians: articles per
+second over the whole process (start-up included) and over the serving window (first to
+last request the mirror saw), the child's CPU use, and its peak RSS.
+
+Peak RSS is read two ways: `wait4`'s `ru_maxrss` and the kernel's `VmHWM` polled from
+/proc while the crawl runs. Linux carries the parent's peak RSS over into a child's
+`ru_maxrss` (across fork/vfork and exec), so this process stays small: it imports no
+Scrapy and builds each page when asked instead of holding N pages.
+
+    .venv/bin/python benchmarks/crawl_throughput.py [--articles 2000] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from crawler.mirror import Mirror, Route  # noqa: E402
+
+SINA_FIXTURES = ROOT / "tests" / "fixtures" / "sina"
+PAGE_SIZE = 50
+ARTICLE_PATH = re.compile(r"^/finance\.sina\.com\.cn/roll/2026-11-28/doc-ibench(\d{7})\.shtml$")
+PUBLISHID = re.compile(rb'<meta name="publishid" content="[^"]*">')
+HEADLINE = re.compile(rb'<h1 class="main-title">([^<]*)</h1>')
+EPOCH = 1795000000
+
+
+def article_url(number: int) -> str:
+    """The real-looking Sina URL of benchmark article `number`."""
+    return f"https://finance.sina.com.cn/roll/2026-11-28/doc-ibench{number:07d}.shtml"
+
+
+class Template:
+    """A fixture page cut around its `publishid` and headline, to splice unique ones in."""
+
+    def __init__(self, page: bytes) -> None:
+        publishid, headline = PUBLISHID.search(page), HEADLINE.search(page)
+        assert publishid and headline and publishid.end() < headline.start()
+        self.parts = (
+            page[: publishid.start()],
+            page[publishid.end() : headline.end(1)],
+            page[headline.end(1) :],
+        )
+
+    def page(self, number: int) -> bytes:
+        """The page with publishid `bench<number>` and `（number）` after its headline."""
+        head, middle, tail = self.parts
+        publishid = f'<meta name="publishid" content="bench{number:07d}">'.encode()
+        return b"".join((head, publishid, middle, f"（{number}）".encode(), tail))
+
+
+class BenchMirror(Mirror):
+    """Roll API pages listing `count` articles, and each article built when it is asked for."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(SINA_FIXTURES)
+        self.count = count
+        # The four real desktop pages (the synthetic-* ones are made up, not crawled pages).
+        self.templates = [
+            Template(path.read_bytes())
+            for path in sorted(SINA_FIXTURES.glob("*.html"))
+            if not path.name.startswith("synthetic-")
+        ]
+        self.lock = threading.Lock()
+        self.first = self.last = 0.0
+        self.articles_served = 0
+
+    def roll_route(self, lid: str, page: str) -> Route:
+        """List page `page`: 50 entries, newest first, as the roll API answers."""
+        start = (int(page) - 1) * PAGE_SIZE
+        data = [
+            {"docid": f"comos:bench{n:07d}", "url": article_url(n), "title": f"基准文章{n}",
+             "ctime": str(EPOCH - n * 60), "mtime": str(EPOCH - n * 60),
+             "intime": str(EPOCH - n * 60)}
+            for n in range(start, min(start + PAGE_SIZE, self.count))
+        ]  # fmt: skip
+        answer = {"result": {"status": {"code": 0, "msg": "succ"}, "data": data}}
+        return Route(json.dumps(answer).encode(), "application/json; charset=utf-8")
+
+    def answer(self, target: str) -> Route:
+        """Serve a list page, or article `n` made from template `n % 4`."""
+        match = ARTICLE_PATH.match(target.split("?", 1)[0])
+        with self.lock:
+            now = time.monotonic()
+            self.first = self.first or now
+            self.last = now
+            self.articles_served += bool(match)
+        if not match:
+            return super().answer(target)
+        number = int(match.group(1))
+        return Route(self.templates[number % len(self.templates)].page(number))
+
+    def reset(self) -> None:
+        """Forget the last run's timings and counts."""
+        self.first = self.last = 0.0
+        self.articles_served = 0
+        self.requests.clear()
+
+
+class KeepAliveHandler(BaseHTTPRequestHandler):
+    """Answer from the mirror over persistent HTTP/1.1 connections.
+
+    Scrapy keeps connections open; a server that closes each one (HTTP/1.0) would make
+    connection set-up, not the crawlers, the bottleneck of both crawls.
+    """
+
+    protocol_version = "HTTP/1.1"
+    # The headers and the body go out in two writes: without TCP_NODELAY the second waits
+    # for the client's delayed ACK (up to 40 ms) on every response.
+    disable_nagle_algorithm = True
+    mirror: BenchMirror
+
+    def do_GET(self) -> None:
+        """Send the mirror's answer with its length, so the connection can stay open."""
+        route = self.mirror.answer(self.path)
+        self.send_response(route.status)
+        self.send_header("Content-Type", route.content_type)
+        self.send_header("Content-Length", str(len(route.body)))
+        self.end_headers()
+        self.wfile.write(route.body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Stay quiet."""
+
+
+@contextmanager
+def serving(mirror: BenchMirror) -> Iterator[BenchMirror]:
+    """Serve the mirror on 127.0.0.1 (a free port) from a thread of this process."""
+    handler = type("Handler", (KeepAliveHandler,), {"mirror": mirror})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    mirror.origin = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield mirror
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@dataclass
+class Run:
+    """What one crawl process did and cost."""
+
+    kind: str
+    status: int
+    wall: float  # process start to exit, seconds
+    window: float  # first to last request the mirror saw, seconds
+    cpu: float  # the child's user + system seconds
+    serving_cpu: float  # the part of `cpu` spent from the first to the last request
+    starved: float  # seconds of the serving window the child waited for a CPU (load)
+    mirror_cpu: float  # this process's (the mirror's) user + system seconds meanwhile
+    maxrss_mb: float  # wait4's ru_maxrss
+    hwm_mb: float  # the highest VmHWM polled from /proc
+    articles: int  # article pages the mirror served
+    files: int  # Markdown files written (ours only)
+
+
+def vm_hwm_mb(pid: int) -> float:
+    """The process's peak resident set so far (`VmHWM`), in MB; 0 if it is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+    return int(match.group(1)) / 1024 if match else 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    """The process's user + system CPU seconds so far (from /proc); 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    # After the command name: state is field 3, so utime (14) and stime (15) are 11 and 12.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def runqueue_wait(pid: int) -> float | None:
+    """Seconds the process's main thread has waited for a CPU (runnable, not running)."""
+    try:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def run(kind: str, command: list[str], cwd: Path, mirror: BenchMirror, log: Path) -> Run:
+    """Run one crawl process to its end, polling its peak RSS."""
+    mirror.reset()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    if kind == "bare":
+        env.pop("SCRAPY_SETTINGS_MODULE", None)
+    started, own = time.monotonic(), resource.getrusage(resource.RUSAGE_SELF)
+    with log.open("w") as stderr:
+        child = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                                 stderr=stderr)  # fmt: skip
+        hwm, waited, last_request = 0.0, 0.0, 0.0
+        # CPU and run-queue wait of the child when the mirror saw its first and last request.
+        cpu_at: dict[str, float] = {}
+        waited_at: dict[str, float] = {}
+        while True:
+            pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+            if pid:
+                break
+            hwm = max(hwm, vm_hwm_mb(child.pid))
+            waited = runqueue_wait(child.pid) or waited
+            if mirror.first and "first" not in cpu_at:
+                cpu_at["first"], waited_at["first"] = cpu_seconds(child.pid), waited
+            if mirror.last != last_request:
+                last_request = mirror.last
+                cpu_at["last"], waited_at["last"] = cpu_seconds(child.pid), waited
+            time.sleep(0.02)
+    wall = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    text = log.read_text()
+    written = re.search(r"'markdown/written': (\d+)", text)
+    return Run(
+        kind=kind,
+        status=os.waitstatus_to_exitcode(status),
+        wall=wall,
+        window=mirror.last - mirror.first,
+        cpu=usage.ru_utime + usage.ru_stime,
+        serving_cpu=cpu_at.get("last", 0.0) - cpu_at.get("first", 0.0),
+        starved=waited_at.get("last", 0.0) - waited_at.get("first", 0.0),
+        mirror_cpu=after.ru_utime + after.ru_stime - own.ru_utime - own.ru_stime,
+        maxrss_mb=usage.ru_maxrss / 1024,
+        hwm_mb=hwm,
+        articles=mirror.articles_served,
+        files=int(written.group(1)) if written else 0,
+    )
+
+
+def settings(concurrency: int) -> list[str]:
+    """The `-s` options both crawls share (benchmark only: no delays, no robots.txt)."""
+    values = {
+        "DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False", "ROBOTSTXT_OBEY": "False",
+        "CONCURRENT_REQUESTS": str(concurrency),
+        "CONCURRENT_REQUESTS_PER_DOMAIN": str(concurrency), "LOG_LEVEL": "INFO",
+        "TELNETCONSOLE_ENABLED": "False",
+    }  # fmt: skip
+    return [option for name, value in values.items() for option in ("-s", f"{name}={value}")]
+
+
+def describe(run: Run, count: int) -> str:
+    """One line per run."""
+    return (
+        f"{run.kind:5} exit {run.status}: {run.articles} articles served, {run.files} files; "
+        f"{run.wall:6.2f}s whole ({count / run.wall:6.1f}/s), "
+        f"{run.window:6.2f}s serving ({count / run.window:6.1f}/s); "
+        f"CPU {run.cpu:5.2f}s, {run.serving_cpu / run.window:4.0%} of the serving window "
+        f"(+{run.starved / run.window:4.0%} waiting for a core), "
+        f"mirror {run.mirror_cpu / run.wall:4.0%}; "
+        f"peak RSS {run.maxrss_mb:5.0f} MB (ru_maxrss), {run.hwm_mb:5.0f} MB (VmHWM)"
+    )
+
+
+def main() -> None:
+    """Run both crawls `--repeats` times, alternately, and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--articles", type=int, default=2000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--concurrency", type=int, default=16)
+    args = parser.parse_args()
+    count, pages = args.articles, -(-args.articles // PAGE_SIZE)
+
+    print(
+        f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}"
+        f"; load average {os.getloadavg()[0]:.2f}"
+    )
+    print(f"{count} articles on {pages} list pages; CONCURRENT_REQUESTS={args.concurrency}")
+    runs: list[Run] = []
+    mirror = BenchMirror(count)
+    with tempfile.TemporaryDirectory() as folder, serving(mirror):
+        api = f"{mirror.origin}/api/roll/get"
+        for attempt in range(args.repeats):
+            for kind in ("bare", "ours"):
+                archive = Path(folder) / f"archive-{attempt}"
+                if kind == "ours":
+                    command = [sys.executable, "-m", "scrapy", "crawl", "sina",
+                               "-a", f"max_pages={pages}", *settings(args.concurrency),
+                               "-s", f"SINA_ROLL_API_URL={api}",
+                               "-s", f"MARKDOWN_EXPORT_DIR={archive}"]  # fmt: skip
+                    cwd = ROOT
+                else:
+                    command = [sys.executable, "-m", "scrapy", "runspider",
+                               str(ROOT / "benchmarks" / "bare_spider.py"),
+                               "-a", f"api={api}", "-a", f"pages={pages}",
+                               *settings(args.concurrency)]  # fmt: skip
+                    cwd = Path(folder)  # no scrapy.cfg here: Scrapy's defaults only
+                result = run(kind, command, cwd, mirror, Path(folder) / f"{kind}.log")
+                print(describe(result, count), flush=True)
+                runs.append(result)
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"this benchmark process: peak RSS {own:.0f} MB (a floor for its children's ru_maxrss)")
+
+    def median(kind: str, value: str) -> float:
+        return statistics.median(float(getattr(r, value)) for r in runs if r.kind == kind)
+
+    bare, ours = count / median("bare", "wall"), count / median("ours", "wall")
+    bare_window, ours_window = count / median("bare", "window"), count / median("ours", "window")
+    print(f"\nmedians over {args.repeats} runs each:")
+    print(f"bare spider: {bare:.1f} articles/s whole run, {bare_window:.1f}/s serving window")
+    print(f"our crawl:   {ours:.1f} articles/s whole run, {ours_window:.1f}/s serving window")
+    print(f"throughput ratio ours/bare: {ours / bare:.2f} (whole run), "
+          f"{ours_window / bare_window:.2f} (serving window)")  # fmt: skip
+    bare_cpu, ours_cpu = median("bare", "serving_cpu"), median("ours", "serving_cpu")
+    print(
+        f"CPU per article while serving: bare {bare_cpu / count * 1e3:.2f} ms, ours "
+        f"{ours_cpu / count * 1e3:.2f} ms (ratio {bare_cpu / ours_cpu:.2f}: the throughput "
+        f"ratio if both were CPU-bound)"
+    )
+    window, starved = median("ours", "window"), median("ours", "starved")
+    print(f"our crawl's serving window: {ours_cpu / window:.0%} computing, {starved / window:.0%} "
+          f"waiting for a core (other load), {1 - (ours_cpu + starved) / window:.0%} blocked "
+          f"(I/O: fsync, network)")  # fmt: skip
+    peak = max(max(r.maxrss_mb, r.hwm_mb) for r in runs if r.kind == "ours")
+    print(f"our crawl's peak RSS: {peak:.0f} MB (highest of ru_maxrss and VmHWM over the runs); "
+          f"bare spider: {max(r.maxrss_mb for r in runs if r.kind == 'bare'):.0f} MB")  # fmt: skip
+    print(f"load average at the end: {os.getloadavg()[0]:.2f}")
+    failed = [r for r in runs if r.status != 0 or r.articles != count]
+    failed += [r for r in runs if r.kind == "ours" and r.files != count]
+    if failed:
+        print(f"WARNING: {len(failed)} run(s) did not fetch/write all {count} articles")
+
+
+if __name__ == "__main__":
+    main()

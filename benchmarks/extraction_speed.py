@@ -1,0 +1,117 @@
+"""Benchmark: per-page extraction time, ours (parse + pipelines + render) versus trafilatura.
+
+On every real fixture page (the pages `benchmarks/quality.py` scores), in one process:
+
+- ours: the saved bytes made into a response and decoded as the downloader would (the
+  mislabelled-UTF-8 middleware), the site profile's parser, every item pipeline `scrapy
+  render` runs, and the Markdown document rendered (`format_article`): what `scrapy render`
+  does, minus Scrapy's start-up;
+- trafilatura: `trafilatura.extract` with its default settings on the page's decoded text
+  (the text is decoded once, outside the timing: trafilatura is given a head start).
+
+Each round times `--calls` calls of ours, then as many of trafilatura, page by page; after
+a warm-up round, `--rounds` rounds are run and the median round's mean per call is
+reported (with the spread of the rounds), and the ratio trafilatura / ours: how many times
+faster we are. Times are the process's CPU time (`time.process_time`): both extractors are
+pure computation, and CPU time does not count the moments other processes on a shared
+machine hold the cores (the machine line gives the load average).
+
+    .venv/bin/python benchmarks/extraction_speed.py [--rounds 7] [--calls 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import trafilatura  # noqa: E402
+
+from benchmarks.quality import OurPipeline, Page, real_pages, table  # noqa: E402
+from pipelines.markdown import format_article  # noqa: E402
+
+
+def ours(pipeline: OurPipeline, page: Page, body: bytes) -> str:
+    """Parse, clean and render one page: the document `scrapy render` would print."""
+    return format_article(pipeline.process(pipeline.parse(page, pipeline.fetch(page, body))))
+
+
+def timed_round(function: Callable[[], object], calls: int) -> float:
+    """Return the mean CPU seconds of one call over `calls` calls."""
+    started = time.process_time()
+    for _ in range(calls):
+        function()
+    return (time.process_time() - started) / calls
+
+
+def main() -> None:
+    """Time both extractors on every real fixture page and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--calls", type=int, default=10, help="calls per round and page")
+    args = parser.parse_args()
+
+    print(
+        f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}"
+        f", trafilatura {trafilatura.__version__}; load average {os.getloadavg()[0]:.2f}"
+    )
+    pipeline = OurPipeline()
+    pages = real_pages()
+    bodies = {page.name: page.path.read_bytes() for page in pages}
+    texts = {page.name: pipeline.fetch(page).text for page in pages}
+    times: dict[str, dict[str, list[float]]] = {
+        p.name: {"ours": [], "trafilatura": []} for p in pages
+    }
+    for attempt in range(args.rounds + 1):  # the first round warms caches up and is dropped
+        for page in pages:
+            body, text = bodies[page.name], texts[page.name]
+            mine = timed_round(lambda: ours(pipeline, page, body), args.calls)  # noqa: B023
+            theirs = timed_round(lambda: trafilatura.extract(text), args.calls)  # noqa: B023
+            if attempt:
+                times[page.name]["ours"].append(mine)
+                times[page.name]["trafilatura"].append(theirs)
+
+    rows = [("page", "KB", "ours ms", "(spread)", "trafilatura ms", "(spread)", "ratio")]
+    ratios, total_ours, total_theirs = [], 0.0, 0.0
+    for page in pages:
+        mine = statistics.median(times[page.name]["ours"])
+        theirs = statistics.median(times[page.name]["trafilatura"])
+        ratios.append(theirs / mine)
+        total_ours, total_theirs = total_ours + mine, total_theirs + theirs
+        rows.append((
+            page.name, f"{len(bodies[page.name]) / 1024:.0f}",
+            f"{mine * 1e3:.2f}", spread(times[page.name]["ours"]),
+            f"{theirs * 1e3:.2f}", spread(times[page.name]["trafilatura"]),
+            f"{theirs / mine:.1f}×",
+        ))  # fmt: skip
+    rows.append(("all pages (sum)", "", f"{total_ours * 1e3:.2f}", "",
+                 f"{total_theirs * 1e3:.2f}", "", f"{total_theirs / total_ours:.1f}×"))  # fmt: skip
+    print(
+        f"\nmedian of {args.rounds} rounds of {args.calls} calls a page; ratio = trafilatura / ours"
+    )
+    print()
+    print(table(rows))
+    geometric = math.exp(statistics.fmean(math.log(r) for r in ratios))
+    print(
+        f"\nours is {total_theirs / total_ours:.1f}× faster than trafilatura over all pages "
+        f"(geometric mean of the pages' ratios {geometric:.1f}×, lowest {min(ratios):.1f}×)"
+    )
+
+
+def spread(values: list[float]) -> str:
+    """The range of the rounds' means, in ms."""
+    return f"{min(values) * 1e3:.2f}–{max(values) * 1e3:.2f}"
+
+
+if __name__ == "__main__":
+    main()

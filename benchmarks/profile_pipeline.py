@@ -1,0 +1,157 @@
+"""Profile: where our per-article time goes, from a fetched page to its file in the archive.
+
+Runs, in-process, what a crawl does with each article page after the download: the
+response decoded (the mislabelled-UTF-8 middleware), the site profile's parser, and every
+item pipeline of ITEM_PIPELINES in order, the export too (a new file, fsync'd, and its row
+in the archive state, in a temporary archive). Each article is one of the four real Sina
+fixture pages (what `crawl_throughput.py` serves) with a unique title and id, so every one
+is a new file as in a crawl.
+
+First a plain timed pass gives each stage's wall and CPU milliseconds per article; then a
+cProfile pass lists the functions with the most self time and the project's functions with
+the most cumulative time, and names the top three costs.
+
+    .venv/bin/python benchmarks/profile_pipeline.py [--articles 400] [--top 25]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import platform
+import pstats
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.quality import OurPipeline, Page, real_pages  # noqa: E402
+from crawler.items import Article  # noqa: E402
+
+
+def sina_pages() -> list[Page]:
+    """The real Sina fixture pages."""
+    return [page for page in real_pages() if page.path.parent.name == "sina"]
+
+
+def article(pipeline: OurPipeline, page: Page, body: bytes, number: int) -> Article:
+    """Decode and parse a page into a new article (unique title and id)."""
+    parsed = pipeline.parse(page, pipeline.fetch(page, body))
+    parsed.title = f"{parsed.title}（{number}）"
+    parsed.doc_id = f"profile{number:07d}"
+    return parsed
+
+
+def timed_pass(pipeline: OurPipeline, pages: list[Page], count: int) -> dict[str, list[float]]:
+    """Run `count` articles through, timing each stage: name → [wall s, CPU s]."""
+    bodies = [page.path.read_bytes() for page in pages]
+    spent: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+
+    def clock() -> tuple[float, float]:
+        return time.perf_counter(), time.process_time()
+
+    def add(name: str, since: tuple[float, float]) -> tuple[float, float]:
+        now = clock()
+        spent[name][0] += now[0] - since[0]
+        spent[name][1] += now[1] - since[1]
+        return now
+
+    for number in range(count):
+        page, body = pages[number % len(pages)], bodies[number % len(pages)]
+        started = clock()
+        response = pipeline.fetch(page, body)
+        started = add("response + decoding", started)
+        item = pipeline.parse(page, response)
+        item.title, item.doc_id = f"{item.title}（{number}）", f"timed{number:07d}"
+        started = add("site profile parse", started)
+        for stage in pipeline.stages:
+            item = stage.process_item(item)
+            started = add(type(stage).__name__, started)
+    return spent
+
+
+def profiled_pass(pipeline: OurPipeline, pages: list[Page], count: int) -> pstats.Stats:
+    """Run `count` articles through under cProfile."""
+    bodies = [page.path.read_bytes() for page in pages]
+    profile = cProfile.Profile()
+    profile.enable()
+    for number in range(count):
+        index = number % len(pages)
+        pipeline.process(article(pipeline, pages[index], bodies[index], number))
+    profile.disable()
+    return pstats.Stats(profile)
+
+
+def listing(stats: pstats.Stats, order: str, top: int, *restrictions: str) -> str:
+    """pstats' own listing, as text."""
+    buffer = io.StringIO()
+    stats.stream = buffer  # type: ignore[attr-defined]
+    stats.sort_stats(order).print_stats(*restrictions, top)
+    return buffer.getvalue().split("\n", 4)[-1] if restrictions else buffer.getvalue()
+
+
+def function_name(function: tuple[str, int, str]) -> str:
+    """`file:line(name)` as pstats prints it, or the bare name of a built-in."""
+    filename, line, name = function
+    if filename == "~":
+        return name
+    # Paths relative to site-packages or to the project read shorter and say as much.
+    short = filename.rpartition("site-packages/")[2].removeprefix(f"{ROOT}/")
+    return f"{short}:{line}({name})"
+
+
+def top_self_costs(stats: pstats.Stats, count: int) -> list[tuple[str, float, int]]:
+    """The functions with the most self time: (name, seconds, calls)."""
+    rows = [
+        (function_name(function), values[2], values[1])
+        for function, values in stats.stats.items()  # type: ignore[attr-defined]
+    ]
+    return sorted(rows, key=lambda row: row[1], reverse=True)[:count]
+
+
+def main() -> None:
+    """Time the stages, profile the functions, print both."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--articles", type=int, default=400)
+    parser.add_argument("--top", type=int, default=25)
+    args = parser.parse_args()
+    print(
+        f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}"
+        f"; load average {os.getloadavg()[0]:.2f}"
+    )
+    pages = sina_pages()
+    with tempfile.TemporaryDirectory() as folder:
+        pipeline = OurPipeline(Path(folder) / "timed")
+        spent = timed_pass(pipeline, pages, args.articles)
+        wall_total = sum(wall for wall, _ in spent.values())
+        print(f"\n{args.articles} articles ({len(pages)} Sina pages, unique titles), per article:")
+        print(f"{'stage':28} {'wall ms':>8} {'CPU ms':>8} {'share':>6}")
+        for name, (wall, cpu) in spent.items():
+            print(f"{name:28} {wall / args.articles * 1e3:8.2f} {cpu / args.articles * 1e3:8.2f} "
+                  f"{wall / wall_total:6.0%}")  # fmt: skip
+        cpu_total = sum(cpu for _, cpu in spent.values())
+        print(f"{'total':28} {wall_total / args.articles * 1e3:8.2f} "
+              f"{cpu_total / args.articles * 1e3:8.2f}")  # fmt: skip
+
+        stats = profiled_pass(OurPipeline(Path(folder) / "profiled"), pages, args.articles)
+    total = stats.total_tt  # type: ignore[attr-defined]
+    print(f"\ncProfile: {total:.2f}s for {args.articles} articles (profiling slows Python code)")
+    print(f"\nmost self time (top {args.top}):")
+    print(listing(stats, "tottime", args.top))
+    print("the project's functions by cumulative time:")
+    print(listing(stats, "cumulative", args.top, r"/(crawler|pipelines)/"))
+    print("top three costs (self time):")
+    for rank, (name, seconds, calls) in enumerate(top_self_costs(stats, 3), 1):
+        print(f"  {rank}. {name}: {seconds / total:.0%} of the time, "
+              f"{seconds / args.articles * 1e3:.2f} ms an article ({calls} calls)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
