@@ -20,13 +20,27 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 RETRY_ENABLED = True
 RETRY_TIMES = 2
+# A 429 or 503 is retried after its Retry-After (at most this long), else after a backoff
+# that doubles with each retry.
+RETRY_AFTER_MAX_SECONDS = 60.0
+RETRY_BACKOFF_SECONDS = 2.0
 DOWNLOAD_TIMEOUT = 30
 
 # A page that declares gb2312/gbk/gb18030 but is valid UTF-8 is decoded as UTF-8
 # (crawler/encoding.py). 585: after HttpCompressionMiddleware (590) has decompressed the body,
 # before MetaRefreshMiddleware (580) reads the text.
-DOWNLOADER_MIDDLEWARES = {"crawler.encoding.MislabelledUtf8Middleware": 585}
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.encoding.MislabelledUtf8Middleware": 585,
+    # A page labelled ISO-8859-1 or not at all: read by its <meta>, else as UTF-8/GB18030.
+    "crawler.encoding.GuessCharsetMiddleware": 586,
+    # Scrapy's retry middleware, but a retried 429/503 waits for Retry-After (crawler/retry.py).
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.retry.RetryAfterMiddleware": 550,
+    # 595: it must see the gzip body before HttpCompressionMiddleware (590) inflates what it can.
+    "crawler.retry.TruncatedBodyMiddleware": 595,
+}
 MISLABELLED_UTF8_ENABLED = True
+CHARSET_GUESS_ENABLED = True
 
 # Security: no telnet console or remote-control server listening; downloads over http(s)
 # only, so a link to file:// or data: in a page or feed cannot make the crawler read local
@@ -61,6 +75,7 @@ MARKDOWN_EXTRA_FIELDS: list[str] = []  # any of: url, media_source, editor, doc_
 # The archive state: what the archive holds, so scheduled runs fetch only what changed.
 ARCHIVE_ENABLED = True
 ARCHIVE_STATE_PATH = ""  # default: <MARKDOWN_EXPORT_DIR>/.archive/state.db
+ARCHIVE_STATE_TIMEOUT = 30.0  # seconds a state write waits for another connection's lock
 
 # `scrapy refresh`: which spiders to run ("name arg=value ..."; empty: every spider that
 # declares itself a refresh source) and how many logged errors still count as a good run.
@@ -71,6 +86,11 @@ REFRESH_MAX_ERRORS = 0
 SINA_ROLL_API_URL = "https://feed.mix.sina.com.cn/api/roll/get"
 SINA_ROLL_PAGE_SIZE = 50
 SINA_ROLL_REFERER = "https://finance.sina.com.cn/"
+
+# `scrapy crawl feed`: an item's own HTML is the whole article (no page fetched) when it has
+# at least this many paragraphs and characters of text and does not end cut off.
+FEED_FULLTEXT_MIN_BLOCKS = 2
+FEED_FULLTEXT_MIN_CHARS = 80
 
 # The offline demo (`scrapy demo`): recorded pages and made-up roll API answers.
 DEMO_FIXTURES_DIR = "tests/fixtures/sina"

@@ -30,7 +30,9 @@ GENERIC_SELECTORS = (
 
 # Blocks that open like an editor line or a disclaimer, checked on blocks of at most
 # BOILERPLATE_LINE_MAX_CHARS so an article paragraph that merely mentions them stays.
-BOILERPLATE_LINES = re.compile(r"^[(（\[【]?\s*(?:责任编辑|编辑|责编|免责声明)\s*[:：]")
+BOILERPLATE_LINES = re.compile(
+    r"^[(（\[【]?\s*(?:责任编辑|编辑|责编|免责声明)\s*(?:[:：]|[】\]）)])"
+)
 BOILERPLATE_LINE_MAX_CHARS = 200
 # App and QR-code promotions: only on short blocks (PROMOTION_MAX_CHARS), since news may
 # well tell readers to scan a code or download a bank's app.

@@ -220,7 +220,7 @@ def test_a_second_run_on_the_same_archive_exits_at_once_with_the_lock_status(
     fixtures: Path, tmp_path: Path
 ) -> None:
     archive = tmp_path / "archive"
-    with mirror_of(fixtures, page_delay=1.0) as mirror:
+    with mirror_of(fixtures, page_delay=4.0) as mirror:
         first = start_crawl(mirror, archive)
         wait_for(lambda: mirror.requests["/api/roll/get"] >= 1)
         started = time.monotonic()
@@ -345,7 +345,7 @@ def test_refresh_exits_with_the_lock_status_while_a_crawl_runs(
     fixtures: Path, tmp_path: Path
 ) -> None:
     archive = tmp_path / "archive"
-    with mirror_of(fixtures, page_delay=1.0) as mirror:
+    with mirror_of(fixtures, page_delay=4.0) as mirror:
         running = start_crawl(mirror, archive)
         wait_for(lambda: mirror.requests["/api/roll/get"] >= 1)
         result = refresh(mirror, archive)

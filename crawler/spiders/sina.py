@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any, Self
@@ -11,13 +12,13 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.crawler import Crawler
-from scrapy.http import Request, Response, TextResponse
-from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 from w3lib.url import add_or_replace_parameters
 
-from crawler.archive import ArchiveExtension, ArchiveState, article_key
+from crawler.archive import ArchiveExtension, ArchiveState, article_key, counting_state_errors
 from crawler.items import Article
+from crawler.pages import article_page, failure_reason, page_name
 from crawler.sites import Channel, ExtractionError
 from crawler.sites.extract import BEIJING, parse_epoch
 from crawler.sites.sina import Sina
@@ -139,9 +140,14 @@ class SinaSpider(scrapy.Spider):
         archive = self.crawler.get_extension(ArchiveExtension)
         self.state = archive.state if archive else None
         for channel in self.channels:
-            if self.state is not None and not self.state.begin_listing(self.listing(channel)):
-                self.logger.info("Channel %s: the last run did not finish; resuming", channel.id)
-                self.unfinished.add(channel.id)
+            if self.state is None:
+                continue
+            with self.counting_state_errors(f"mark channel {channel.id} as being read"):
+                if not self.state.begin_listing(self.listing(channel)):
+                    self.logger.info(
+                        "Channel %s: the last run did not finish; resuming", channel.id
+                    )
+                    self.unfinished.add(channel.id)
         yield self.list_request(self.channels[0], 1)
 
     def next_channel(self, channel: Channel) -> Iterator[Request]:
@@ -154,11 +160,17 @@ class SinaSpider(scrapy.Spider):
         """Name a channel's listing in the archive state."""
         return f"{self.name}:{channel.id}"
 
+    def counting_state_errors(self, doing: str) -> AbstractContextManager[None]:
+        """Log and count a failed archive state write instead of stopping the crawl."""
+        assert self.state is not None
+        return counting_state_errors(self.crawler.stats, self.state.path, doing)
+
     def closed(self, reason: str) -> None:
         """Mark the channels as read to the end, if the crawl finished."""
         if self.state is not None and reason == "finished":
             for channel in self.channels:
-                self.state.finish_listing(self.listing(channel))
+                with self.counting_state_errors(f"mark channel {channel.id} as read"):
+                    self.state.finish_listing(self.listing(channel))
 
     def list_request(self, channel: Channel, page: int) -> Request:
         """Build the roll API request for one list page of a channel."""
@@ -217,7 +229,8 @@ class SinaSpider(scrapy.Spider):
                 cb_kwargs={"channel": channel, "listing": entry},
             )
         if self.state is not None and unchanged:
-            self.state.touch(unchanged)
+            with self.counting_state_errors("mark the listed articles as seen"):
+                self.state.touch(unchanged)
         stats.inc_value("archive/listed_unchanged", len(unchanged))
         self.logger.info(
             "Channel %s (%s) page %d: %d listed, %d new or changed",
@@ -260,12 +273,10 @@ class SinaSpider(scrapy.Spider):
         stats = self.crawler.stats
         assert stats is not None
         try:
-            if not isinstance(response, TextResponse):
-                raise ExtractionError("not a text page")
-            yield self.site.parse(response, channel, listing)
+            yield self.site.parse(article_page(response), channel, listing)
         except ExtractionError as error:
             stats.inc_value("sina/article/extraction_errors")
-            self.logger.warning("Cannot extract an article <%s>: %s", response.url, error)
+            self.logger.warning("Cannot extract an article %s: %s", page_name(response), error)
 
     def list_failed(self, failure: Failure) -> Iterator[Request]:
         """Log and count a list page that could not be fetched; go on with the next channel."""
@@ -278,10 +289,5 @@ class SinaSpider(scrapy.Spider):
         assert stats is not None
         request = failure.request  # type: ignore[attr-defined]
         kind = "list" if request.callback == self.parse_list else "article"
-        error = failure.value
-        if isinstance(error, HttpError):
-            reason = f"HTTP {error.response.status}"
-        else:
-            reason = failure.getErrorMessage() or type(error).__name__
         stats.inc_value(f"sina/{kind}/request_failures")
-        self.logger.error("Request failed <%s>: %s", request.url, reason)
+        self.logger.error("Request failed <%s>: %s", request.url, failure_reason(failure))
