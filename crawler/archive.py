@@ -42,7 +42,7 @@ CORRUPT_STATE_ERRORS = frozenset({"SQLITE_NOTADB", "SQLITE_CORRUPT"})
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     key TEXT PRIMARY KEY,           -- `<site>:<doc id>`, else the canonical URL, else `file:<path>`
-    url TEXT NOT NULL,
+    url TEXT NOT NULL,              -- canonical (w3lib): one article found by any source
     path TEXT NOT NULL,             -- the article's file, relative to the archive folder
     content_hash TEXT NOT NULL,     -- sha256 of the file's bytes
     title TEXT NOT NULL,            -- title and date identify an article in its file
@@ -54,6 +54,7 @@ CREATE TABLE IF NOT EXISTS articles (
 );
 CREATE INDEX IF NOT EXISTS articles_identity ON articles (title, date);
 CREATE INDEX IF NOT EXISTS articles_path ON articles (path);
+CREATE INDEX IF NOT EXISTS articles_url ON articles (url);
 CREATE TABLE IF NOT EXISTS listings (
     name TEXT PRIMARY KEY,          -- a listing a spider reads, e.g. `sina:1686`
     complete INTEGER NOT NULL,      -- 0 while a run reads it; 1 once a run finished it
@@ -207,6 +208,13 @@ class ArchiveState:
     def lookup(self, key: str) -> Record | None:
         """Return the record of an article by key."""
         row = self.connection.execute("SELECT * FROM articles WHERE key = ?", (key,)).fetchone()
+        return Record(**dict(row)) if row else None
+
+    def lookup_url(self, url: str) -> Record | None:
+        """Return the record of the article at this URL (canonicalised), whatever its key."""
+        row = self.connection.execute(
+            "SELECT * FROM articles WHERE url = ? LIMIT 1", (canonicalize_url(url),)
+        ).fetchone()
         return Record(**dict(row)) if row else None
 
     def lookup_identity(self, title: str, date: str) -> Record | None:

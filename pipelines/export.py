@@ -15,6 +15,7 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.statscollectors import StatsCollector
+from w3lib.url import canonicalize_url
 
 from crawler.archive import (
     ArchiveExtension,
@@ -147,6 +148,19 @@ class MarkdownExportPipeline:
                 known = adoptable
         return known
 
+    def archived_by_another_source(self, key: str, url: str) -> bool:
+        """Tell (and count) whether another source archived this URL under its own key.
+
+        The first source keeps the article: two sources never write one file in turn, each
+        with its own version of the body.
+        """
+        other = self.state.lookup_url(url) if self.state is not None else None
+        if other is None or other.key == key or other.key.startswith("file:"):
+            return False
+        self.stats.inc_value("archive/archived_by_another_source")
+        logger.info("Already archived by another source as %s: %s <%s>", other.key, other.path, url)
+        return True
+
     def process_item(self, item: Any) -> Any:
         """Write the article unless its file already holds exactly these bytes; record it.
 
@@ -158,6 +172,8 @@ class MarkdownExportPipeline:
         identity = document_identity(data.decode("utf-8"))
         key = article_key(adapter["site_key"], adapter["doc_id"], adapter["url"])
         known = self.known_record(key, identity)
+        if known is None and self.archived_by_another_source(key, adapter["url"]):
+            return item
         path = self.root / known.path if known else self.target_path(adapter, identity)
         try:
             unchanged = path.exists() and path.read_bytes() == data
@@ -202,7 +218,7 @@ class MarkdownExportPipeline:
             self.state.record(
                 Record(
                     key=key,
-                    url=adapter["url"],
+                    url=canonicalize_url(adapter["url"]),
                     path=str(path.relative_to(self.root)),
                     content_hash=hashlib.sha256(data).hexdigest(),
                     title=title,

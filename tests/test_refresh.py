@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import signal
 import sqlite3
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import yaml
+from scrapy.utils.test import get_crawler
 
 from crawler.archive import LOCKED_EXIT_STATUS, ArchiveState
+from crawler.items import Article
 from crawler.mirror import Mirror, Route, mirror_path
+from pipelines.export import MarkdownExportPipeline
 from tests.crawling import Crawl, add_page, crawl, mirror_of, refresh, start_crawl
 from tests.documents import split_document
 
@@ -363,3 +368,32 @@ def test_listing_marks_are_remembered_per_listing(tmp_path: Path) -> None:
     assert state.begin_listing("sitemap:a") is False  # marked, never finished
     assert state.listing_mark("sitemap:a") == "2024-01-02T00:00:00+00:00"
     state.close()
+
+
+def test_an_article_archived_by_one_source_is_not_rewritten_by_another(tmp_path: Path) -> None:
+    crawler = get_crawler(
+        settings_dict={
+            "MARKDOWN_EXPORT_DIR": str(tmp_path),
+            "EXTENSIONS": {"crawler.archive.ArchiveExtension": 100},
+        }
+    )
+    pipeline = MarkdownExportPipeline.from_crawler(crawler)
+    assert pipeline.state is not None
+    url = "https://finance.sina.com.cn/roll/2024-01-02/doc-iabc.shtml"
+    from_roll = Article(
+        url=url, site="新浪财经", site_key="sina", doc_id="abc", channel="1686",
+        categories=("金融", "新浪财经", "新浪财经－国內"), title="同一篇文章",
+        published=datetime(2024, 1, 2, tzinfo=UTC), lead_image="https://n.sinaimg.cn/a.jpg",
+        body_html="<p>　　页面上的正文。</p>",
+    )  # fmt: skip
+    from_feed = dataclasses.replace(
+        from_roll, site_key="", doc_id="", url=url + "#from-feed",
+        body_html="<p>　　订阅源里的正文。</p>",
+    )  # fmt: skip
+    pipeline.process_item(from_roll)
+    pipeline.process_item(from_feed)
+    [only] = list(tmp_path.rglob("*.md"))
+    assert "页面上的正文" in only.read_text(encoding="utf-8")
+    assert crawler.stats is not None
+    assert crawler.stats.get_value("archive/archived_by_another_source") == 1
+    assert pipeline.state.count() == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -38,6 +39,9 @@ class Site:
     # Regex (searched in the URL) that a sitemap entry must match to be fetched as an
     # article; "" takes every URL.
     article_urls: ClassVar[str] = ""
+    # The site's article id in its URLs (the groups joined): it keys the archive, so an
+    # article is known before it is fetched and under any of its URLs.
+    DOC_ID: ClassVar[re.Pattern[str] | None] = None
 
     def channel(self, channel_id: str) -> Channel:
         """Return the declared channel with this id."""
@@ -54,7 +58,8 @@ class Site:
 
     def listed_doc_id(self, url: str, listing: dict[str, Any]) -> str:
         """Return the site's id of an article known before fetching it; "" keys it by URL."""
-        return ""
+        match = self.DOC_ID.search(url) if self.DOC_ID else None
+        return "".join(match.groups()) if match else ""
 
     def new_article(
         self, response: TextResponse, channel: Channel, *, site: str = "", **fields: Any

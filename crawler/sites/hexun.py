@@ -74,14 +74,9 @@ class Hexun(Site):
             keywords=split_keywords(meta(page, "keywords")),
             lead_image=https_url(meta(page, "og:image"), response.url) or self.default_image,
             body_html=inner_html(body),
-            doc_id=self.doc_id(response.url),
+            doc_id=self.listed_doc_id(response.url, listing or {}),
         )
 
     def published(self, page: Selector) -> datetime | None:
         """Return the time printed under the title (`2019-09-26 10:56:28`, Beijing time)."""
         return parse_local_datetime(first_text(page, *self.DATE_TEXT))
-
-    def doc_id(self, url: str) -> str:
-        """Return hexun's article number from the URL."""
-        match = self.DOC_ID.search(url)
-        return match.group(1) if match else ""

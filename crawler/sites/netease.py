@@ -79,7 +79,7 @@ class Netease(Site):
             keywords=split_keywords(meta(page, "keywords")),
             lead_image=https_url(meta(page, "og:image"), response.url) or self.default_image,
             body_html=inner_html(body),
-            doc_id=self.doc_id(response.url),
+            doc_id=self.listed_doc_id(response.url, listing or {}),
         )
 
     def title(self, page: Selector) -> str:
@@ -98,8 +98,3 @@ class Netease(Site):
     def editor(self, page: Selector) -> str:
         """Return the editor's name, without the staff code 163 appends (`杨倩_NF4425`)."""
         return editor_name(first_text(page, *self.EDITOR)).partition("_")[0]
-
-    def doc_id(self, url: str) -> str:
-        """Return 163's 16-character document id from the URL."""
-        match = self.DOC_ID.search(url)
-        return match.group(1) if match else ""

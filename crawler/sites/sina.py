@@ -132,5 +132,6 @@ class Sina(Site):
 
     def listed_doc_id(self, url: str, listing: dict[str, Any]) -> str:
         """Return the document id known before fetching: in the URL, else the API's `docid`."""
-        match = self.DOC_ID.search(url)
-        return match.group(1) if match else str(listing.get("docid", "")).rpartition(":")[2]
+        return (
+            super().listed_doc_id(url, listing) or str(listing.get("docid", "")).rpartition(":")[2]
+        )

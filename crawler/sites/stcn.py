@@ -87,5 +87,4 @@ class Stcn(Site):
 
     def doc_id(self, page: Selector, url: str) -> str:
         """Return stcn's content id: the number in the URL, else the script's `contentid`."""
-        match = self.DOC_ID.search(url)
-        return match.group(1) if match else script_value(page, "contentid")
+        return self.listed_doc_id(url, {}) or script_value(page, "contentid")

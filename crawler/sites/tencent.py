@@ -95,5 +95,4 @@ class Tencent(Site):
 
     def doc_id(self, page: Selector, url: str) -> str:
         """Return qq's article id: the URL's date and number (`20190923000843`)."""
-        match = self.DOC_ID.search(url)
-        return "".join(match.groups()) if match else script_value(page, "id")
+        return self.listed_doc_id(url, {}) or script_value(page, "id")
