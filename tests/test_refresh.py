@@ -198,8 +198,9 @@ def test_a_run_killed_mid_crawl_leaves_whole_files_and_the_next_run_completes(
     fixtures: Path, tmp_path: Path
 ) -> None:
     archive = tmp_path / "archive"
-    with mirror_of(fixtures, page_delay=0.4) as mirror:
-        process = start_crawl(mirror, archive, "-a", "max_pages=2")
+    with mirror_of(fixtures, page_delay=0.5) as mirror:
+        # One request at a time: the kill lands after the first file, long before the sixth.
+        process = start_crawl(mirror, archive, "-a", "max_pages=2", "-s", "CONCURRENT_REQUESTS=1")
         wait_for(lambda: any(archive.rglob("*.md")))
         process.send_signal(signal.SIGKILL)
         process.communicate()

@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
 
-import scrapy
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
-from crawler.archive import ArchiveExtension, ArchiveState, article_key, counting_state_errors
+from crawler.archive import ArchiveState, article_key
 from crawler.feeds import (
     FULLTEXT_MIN_BLOCKS,
     FULLTEXT_MIN_CHARS,
@@ -29,8 +28,7 @@ from crawler.feeds import (
     wants_page,
 )
 from crawler.items import Article
-from crawler.pages import article_page, failure_reason, page_name
-from crawler.sites import ExtractionError
+from crawler.spiders.archiving import ArchivingSpider
 
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8"
@@ -45,7 +43,7 @@ class Arguments:
     refresh_all: bool
 
 
-class FeedSpider(scrapy.Spider):
+class FeedSpider(ArchivingSpider):
     """Read feeds in order; archive each new or changed item from its own text or its page.
 
     Arguments: `-a url=FEED -a categories=TOPIC/SITE/CHANNEL` (one feed; with
@@ -54,6 +52,7 @@ class FeedSpider(scrapy.Spider):
     """
 
     name = "feed"
+    stats_prefix = "feed"
     # It cannot run without arguments, so `scrapy refresh` runs it only when REFRESH_SOURCES
     # names it with its sources file: `feed sources=feeds.toml`.
     refresh_source = False
@@ -132,8 +131,7 @@ class FeedSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Request]:
         """Ask for the first feed; each next one follows when the one before is read."""
-        archive = self.crawler.get_extension(ArchiveExtension)
-        self.state = archive.state if archive else None
+        self.open_state()
         yield self.feed_request(0)
 
     def feed_request(self, position: int) -> Request:
@@ -206,7 +204,7 @@ class FeedSpider(scrapy.Spider):
                 stats.inc_value("feed/article/full_text")
                 yield feed_article(item, source, feed.logo)
         if self.state is not None and unchanged:
-            with counting_state_errors(stats, self.state.path, "mark the listed items as seen"):
+            with self.counting_state_errors("mark the listed items as seen"):
                 self.state.touch(unchanged)
         stats.inc_value("archive/listed_unchanged", len(unchanged))
         self.logger.info(
@@ -224,13 +222,9 @@ class FeedSpider(scrapy.Spider):
         self, response: Response, source: FeedSource, item: FeedItem
     ) -> Iterator[Article]:
         """Extract the item's page with its site profile; log and count a page that fails."""
-        stats = self.crawler.stats
-        assert stats is not None
-        try:
-            yield page_article(article_page(response), item, source)
-        except ExtractionError as error:
-            stats.inc_value("feed/article/extraction_errors")
-            self.logger.warning("Cannot extract an article %s: %s", page_name(response), error)
+        article = self.extract(response, lambda page: page_article(page, item, source))
+        if article is not None:
+            yield article
 
     def feed_failed(self, failure: Failure) -> Iterator[Request]:
         """Log and count a feed that could not be fetched; go on with the next feed."""
@@ -239,9 +233,6 @@ class FeedSpider(scrapy.Spider):
 
     def request_failed(self, failure: Failure) -> None:
         """Log and count a request that failed for good (after retries)."""
-        stats = self.crawler.stats
-        assert stats is not None
         request = failure.request  # type: ignore[attr-defined]
         kind = "list" if request.callback == self.parse_feed else "article"
-        stats.inc_value(f"feed/{kind}/request_failures")
-        self.logger.error("Request failed <%s>: %s", request.url, failure_reason(failure))
+        self.log_failure(failure, f"{kind}/request_failures")

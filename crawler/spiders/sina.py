@@ -4,24 +4,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any, Self
 from urllib.parse import urlsplit
 
-import scrapy
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 from w3lib.url import add_or_replace_parameters
 
-from crawler.archive import ArchiveExtension, ArchiveState, article_key, counting_state_errors
+from crawler.archive import ArchiveState, article_key
 from crawler.items import Article
-from crawler.pages import article_page, failure_reason, page_name
-from crawler.sites import Channel, ExtractionError
+from crawler.sites import Channel
 from crawler.sites.extract import BEIJING, parse_epoch
 from crawler.sites.sina import Sina
+from crawler.spiders.archiving import ArchivingSpider
 
 
 class RollAnswerError(ValueError):
@@ -58,7 +56,7 @@ class Arguments:
     refresh_all: bool
 
 
-class SinaSpider(scrapy.Spider):
+class SinaSpider(ArchivingSpider):
     """List channels through the roll API and hand each new or changed article to the parser.
 
     Arguments: `-a channels=1686,1687` (lids, or `all`; default the site's default channel),
@@ -68,6 +66,7 @@ class SinaSpider(scrapy.Spider):
     """
 
     name = "sina"
+    stats_prefix = "sina"
     site = Sina()
     refresh_source = True  # `scrapy refresh` runs this spider by default
 
@@ -137,8 +136,7 @@ class SinaSpider(scrapy.Spider):
         Channels are listed one after the other, so an article that several channels list
         is requested, and filed, under the channel that comes first.
         """
-        archive = self.crawler.get_extension(ArchiveExtension)
-        self.state = archive.state if archive else None
+        self.open_state()
         for channel in self.channels:
             if self.state is None:
                 continue
@@ -159,11 +157,6 @@ class SinaSpider(scrapy.Spider):
     def listing(self, channel: Channel) -> str:
         """Name a channel's listing in the archive state."""
         return f"{self.name}:{channel.id}"
-
-    def counting_state_errors(self, doing: str) -> AbstractContextManager[None]:
-        """Log and count a failed archive state write instead of stopping the crawl."""
-        assert self.state is not None
-        return counting_state_errors(self.crawler.stats, self.state.path, doing)
 
     def closed(self, reason: str) -> None:
         """Mark the channels as read to the end, if the crawl finished."""
@@ -270,13 +263,9 @@ class SinaSpider(scrapy.Spider):
         self, response: Response, channel: Channel, listing: dict[str, Any]
     ) -> Iterator[Article]:
         """Extract the article with the site's parser; log and count a page that fails."""
-        stats = self.crawler.stats
-        assert stats is not None
-        try:
-            yield self.site.parse(article_page(response), channel, listing)
-        except ExtractionError as error:
-            stats.inc_value("sina/article/extraction_errors")
-            self.logger.warning("Cannot extract an article %s: %s", page_name(response), error)
+        article = self.extract(response, lambda page: self.site.parse(page, channel, listing))
+        if article is not None:
+            yield article
 
     def list_failed(self, failure: Failure) -> Iterator[Request]:
         """Log and count a list page that could not be fetched; go on with the next channel."""
@@ -285,9 +274,6 @@ class SinaSpider(scrapy.Spider):
 
     def request_failed(self, failure: Failure) -> None:
         """Log and count a request that failed for good (after retries)."""
-        stats = self.crawler.stats
-        assert stats is not None
         request = failure.request  # type: ignore[attr-defined]
         kind = "list" if request.callback == self.parse_list else "article"
-        stats.inc_value(f"sina/{kind}/request_failures")
-        self.logger.error("Request failed <%s>: %s", request.url, failure_reason(failure))
+        self.log_failure(failure, f"{kind}/request_failures")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Self
@@ -14,16 +13,15 @@ import lxml.etree
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
-from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.spiders import SitemapSpider as ScrapySitemapSpider
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
-from crawler.archive import ArchiveExtension, ArchiveState, article_key, counting_state_errors
+from crawler.archive import ArchiveState, article_key
 from crawler.items import Article
-from crawler.pages import article_page, page_name
-from crawler.sites import Channel, ExtractionError, Site, all_sites, profile_for_url, site_named
+from crawler.sites import Channel, Site, all_sites, profile_for_url, site_named
 from crawler.sites.extract import parse_iso_datetime
+from crawler.spiders.archiving import ArchivingSpider
 
 # A listing's name in the archive state: its mark is the newest `lastmod` the archive holds.
 LISTING_PREFIX = "sitemap:"
@@ -147,7 +145,7 @@ class SitemapRead:
         return max(min(times), self.mark) if self.mark is not None else min(times)
 
 
-class SitemapSpider(ScrapySitemapSpider):
+class SitemapSpider(ArchivingSpider, ScrapySitemapSpider):
     """Read a sitemap (index, Google News, gzipped) and request the new or changed articles.
 
     Arguments: `-a url=SITEMAP` (a sitemap, sitemap index or robots.txt URL; required),
@@ -157,6 +155,7 @@ class SitemapSpider(ScrapySitemapSpider):
     """
 
     name = "sitemap"
+    stats_prefix = "sitemap"
 
     def __init__(
         self,
@@ -213,8 +212,7 @@ class SitemapSpider(ScrapySitemapSpider):
         Replaces SitemapSpider.start, whose requests have no errback: a sitemap that fails
         would leave only Scrapy's own "Ignoring response" line, with no reason and no count.
         """
-        archive = self.crawler.get_extension(ArchiveExtension)
-        self.state = archive.state if archive else None
+        self.open_state()
         self.started = datetime.now(UTC)
         yield self.sitemap_request(self.arguments.url)
 
@@ -354,14 +352,9 @@ class SitemapSpider(ScrapySitemapSpider):
 
     def parse_article(self, response: Response, listing: dict[str, str]) -> Iterator[Article]:
         """Extract the article with its profile; log and count a page that is not one."""
-        stats = self.crawler.stats
-        assert stats is not None
         site = self.profile(response.url)
-        try:
-            article = site.parse(article_page(response), self.channel(site), listing)
-        except ExtractionError as error:
-            stats.inc_value("sitemap/article/extraction_errors")
-            self.logger.warning("Cannot extract an article %s: %s", page_name(response), error)
+        article = self.extract(response, lambda page: site.parse(page, self.channel(site), listing))
+        if article is None:
             return
         # The sitemap's time is the version the archive records, so the next run can tell
         # whether the listed article changed without fetching it.
@@ -416,25 +409,8 @@ class SitemapSpider(ScrapySitemapSpider):
                         "Sitemap <%s>: archived up to lastmod %s", url, mark.isoformat()
                     )
 
-    def counting_state_errors(self, doing: str) -> AbstractContextManager[None]:
-        """Log and count a failed archive state write instead of stopping the crawl."""
-        assert self.state is not None
-        return counting_state_errors(self.crawler.stats, self.state.path, doing)
-
     def request_failed(self, failure: Failure) -> None:
         """Log and count a request that failed for good (after retries)."""
-        stats = self.crawler.stats
-        assert stats is not None
         request = failure.request  # type: ignore[attr-defined]
-        stat = (
-            "sitemap/request_failures"
-            if request.callback == self.parse_sitemap
-            else "sitemap/article/request_failures"
-        )
-        error = failure.value
-        if isinstance(error, HttpError):
-            reason = f"HTTP {error.response.status}"
-        else:
-            reason = failure.getErrorMessage() or type(error).__name__
-        stats.inc_value(stat)
-        self.logger.error("Request failed <%s>: %s", request.url, reason)
+        sitemap = request.callback == self.parse_sitemap
+        self.log_failure(failure, "request_failures" if sitemap else "article/request_failures")
