@@ -9,6 +9,7 @@ Stages of `remove_boilerplate`, in order:
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -49,10 +50,21 @@ def _text(element: HtmlElement) -> str:
     return " ".join("".join(element.itertext()).split())
 
 
+def _has_text(element: HtmlElement) -> bool:
+    """Tell whether `_text(element)` would be non-empty, stopping at the first visible text."""
+    return any(not piece.isspace() for piece in element.itertext() if piece)
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(selector: str) -> CSSSelector:
+    """Compile a CSS selector once: every article of a site uses the same few."""
+    return CSSSelector(selector)
+
+
 def remove_selected(root: HtmlElement, selectors: tuple[str, ...]) -> None:
     """Remove every element that one of the CSS selectors matches."""
     for selector in selectors:
-        for element in CSSSelector(selector)(root):
+        for element in _compiled(selector)(root):
             _drop(element)
 
 
@@ -69,7 +81,7 @@ def remove_boilerplate_lines(root: HtmlElement) -> None:
         if len(text) <= PROMOTION_MAX_CHARS and PROMOTIONS.search(text):
             # The QR code or app icon usually sits in an image-only block just before.
             previous = element.getprevious()
-            if previous is not None and is_block(previous) and not _text(previous):
+            if previous is not None and is_block(previous) and not _has_text(previous):
                 _drop(previous)
             _drop(element)
         elif len(text) <= BOILERPLATE_LINE_MAX_CHARS and BOILERPLATE_LINES.search(text):
@@ -85,7 +97,7 @@ def remove_empty_blocks(root: HtmlElement) -> None:
     for element in reversed([e for e in root.iter() if e is not root and is_block(e)]):
         if element.tag in ("td", "th", "tr", "tbody", "thead", "tfoot", "hr"):
             continue
-        if not _text(element) and next(element.iter(*MEDIA_TAGS), None) is None:
+        if not _has_text(element) and next(element.iter(*MEDIA_TAGS), None) is None:
             _drop(element)
 
 

@@ -26,7 +26,7 @@ from crawler.archive import (
     document_identity,
     utc_now,
 )
-from pipelines.markdown import MarkdownItemExporter
+from pipelines.markdown import MarkdownItemExporter, article_identity
 
 logger = logging.getLogger(__name__)
 
@@ -169,7 +169,8 @@ class MarkdownExportPipeline:
         """
         adapter = ItemAdapter(item)
         data = self.render(item)
-        identity = document_identity(data.decode("utf-8"))
+        # What `document_identity` would read back from `data`, without parsing its YAML.
+        identity = article_identity(item)
         key = article_key(adapter["site_key"], adapter["doc_id"], adapter["url"])
         known = self.known_record(key, identity)
         if known is None and self.archived_by_another_source(key, adapter["url"]):

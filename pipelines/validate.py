@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -13,6 +14,13 @@ from scrapy.statscollectors import StatsCollector
 from pipelines.html import parse_fragment
 
 
+# The pipeline reads a body's text twice (is there any? is it garbled?): parse it once.
+@functools.lru_cache(maxsize=1)
+def body_text(body_html: str) -> str:
+    """Return the text of body HTML, markup left out."""
+    return "".join(parse_fragment(body_html).itertext())
+
+
 def missing_parts(item: Any) -> list[str]:
     """Name what a complete article lacks: `no title`, `no body text`, `no date`."""
     adapter = ItemAdapter(item)
@@ -20,7 +28,7 @@ def missing_parts(item: Any) -> list[str]:
     if not adapter.get("title", "").strip():
         missing.append("no title")
     body = adapter.get("body_html", "")
-    if not body.strip() or not "".join(parse_fragment(body).itertext()).strip():
+    if not body.strip() or not body_text(body).strip():
         missing.append("no body text")
     if adapter.get("published") is None:
         missing.append("no date")
@@ -57,7 +65,7 @@ def garbled_parts(item: Any) -> list[str]:
     adapter = ItemAdapter(item)
     parts = {
         "title": adapter.get("title", ""),
-        "body text": "".join(parse_fragment(adapter.get("body_html", "")).itertext()),
+        "body text": body_text(adapter.get("body_html", "")),
     }
     shares = {name: garbled_share(text) for name, text in parts.items()}
     return [

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import weakref
 from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import urljoin
 
+from lxml import etree
 from parsel import Selector, SelectorList
 
 from crawler.sites.base import ExtractionError
@@ -42,10 +44,33 @@ def first_text(selector: Selector, *css: str) -> str:
     return ""
 
 
+# Each page's `<meta>` tags, read once: a parser asks for several, and every CSS query for
+# one would scan the whole page again. Kept only as long as the page's selector lives.
+_META_TAGS: weakref.WeakKeyDictionary[Selector, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
+def meta_tags(selector: Selector) -> dict[str, str]:
+    """Map each `property` and `name` of the `<meta>` tags to its content; the first one wins.
+
+    What `meta[property="…"]::attr(content), meta[name="…"]::attr(content)` finds first,
+    for every name at once: tags without `content` are skipped, as the query skips them.
+    """
+    tags: dict[str, str] = {}
+    for tag in selector.root.iter("meta"):
+        content = tag.get("content")
+        if content is not None:
+            for key in (tag.get("property"), tag.get("name")):
+                if key is not None:
+                    tags.setdefault(key, content)
+    return tags
+
+
 def meta(selector: Selector, name: str) -> str:
     """Return a `<meta>` tag's content, looked up by `property` or `name`."""
-    query = f'meta[property="{name}"]::attr(content), meta[name="{name}"]::attr(content)'
-    return (selector.css(query).get() or "").strip()
+    tags = _META_TAGS.get(selector)
+    if tags is None:
+        tags = _META_TAGS[selector] = meta_tags(selector)
+    return tags.get(name, "").strip()
 
 
 def script_value(selector: Selector, name: str) -> str:
@@ -82,8 +107,17 @@ def article_body(selector: Selector, *css: str) -> Selector:
 
 
 def inner_html(node: Selector) -> str:
-    """Return the serialized children (elements, text and comments) of a node."""
-    return "".join(node.xpath("node()").getall())
+    """Return the serialized children (elements, text and comments) of a node.
+
+    What `"".join(node.xpath("node()").getall())` returns, without a selector per child:
+    text as it is, elements and comments written as parsel writes them.
+    """
+    element = node.root
+    return (element.text or "") + "".join(
+        etree.tostring(child, method="html", encoding="unicode", with_tail=False)
+        + (child.tail or "")
+        for child in element
+    )
 
 
 def parse_iso_datetime(value: str) -> datetime | None:

@@ -1,0 +1,125 @@
+"""The shortcuts taken for speed give exactly what the plain way gives."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from parsel import Selector
+
+from crawler.archive import document_identity
+from crawler.items import Article
+from crawler.sites.extract import inner_html, meta
+from pipelines.boilerplate import _has_text, _text
+from pipelines.html import parse_fragment
+from pipelines.markdown import EXTRA_FIELD_KEYS, article_identity, format_article
+from tests.documents import FIXTURES
+
+PAGES = sorted((FIXTURES / "sina").glob("*.html")) + sorted((FIXTURES / "other").glob("*.html"))
+TRICKY_PAGE = """<html><head>
+<meta property="og:image"><meta name="og:image" content=" first ">
+<meta property="og:image" content="second"><META NAME="Keywords" CONTENT="upper">
+<meta property="both" name="keywords" content="both names"><meta name="empty" content="">
+<meta name="empty" content="not first"><meta http-equiv="refresh" content="0">
+</head><body><div id="body">lead <!-- a comment --><p>one &amp; <b>two</b></p> tail &lt;
+<?php echo 1 ?><br>after<meta name="late" content="in body"></div></body></html>"""
+NAMES = ("og:image", "keywords", "Keywords", "both", "empty", "late", "refresh", "absent", "")
+
+
+def css_meta(selector: Selector, name: str) -> str:
+    """The CSS query `meta()` answers without running it."""
+    query = f'meta[property="{name}"]::attr(content), meta[name="{name}"]::attr(content)'
+    return (selector.css(query).get() or "").strip()
+
+
+def declared_names(selector: Selector) -> set[str]:
+    """Every `property` and `name` value of the page's meta tags."""
+    return set(selector.css("meta::attr(property), meta::attr(name)").getall())
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[page.stem for page in PAGES])
+def test_meta_finds_what_the_css_query_finds_on_every_saved_page(page: Path) -> None:
+    selector = Selector(text=page.read_text(encoding="utf-8", errors="replace"))
+    for name in sorted(declared_names(selector)) + list(NAMES):
+        assert meta(selector, name) == css_meta(selector, name), name
+
+
+def test_meta_finds_what_the_css_query_finds_on_a_tricky_page() -> None:
+    selector = Selector(text=TRICKY_PAGE)
+    for name in NAMES:
+        assert meta(selector, name) == css_meta(selector, name), name
+    assert meta(selector, "og:image") == "first"
+
+
+def test_inner_html_is_what_parsel_writes_for_each_child() -> None:
+    selector = Selector(text=TRICKY_PAGE)
+    for node in selector.xpath("//*"):
+        assert inner_html(node) == "".join(node.xpath("node()").getall())
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[page.stem for page in PAGES])
+def test_inner_html_of_every_body_element_is_what_parsel_writes(page: Path) -> None:
+    selector = Selector(text=page.read_text(encoding="utf-8", errors="replace"))
+    for node in selector.xpath("//body//*"):
+        assert inner_html(node) == "".join(node.xpath("node()").getall())
+
+
+# Bodies whose blocks hold nothing, only white space (ASCII, ideographic, no-break) or text.
+BLANKISH_BODIES = (
+    "",
+    "<p> </p>",
+    "<p>\u3000</p>",
+    "<p>\xa0<b> </b></p>",
+    "<p><br>a</p>",
+    "<div>\n<p></p>\n</div>",
+)
+
+
+@pytest.mark.parametrize("body", BLANKISH_BODIES)
+def test_has_text_tells_whether_the_squashed_text_is_empty(body: str) -> None:
+    for element in parse_fragment(body).iter():
+        assert _has_text(element) == bool(_text(element))
+
+
+texts = st.text(max_size=60)
+times = st.datetimes(
+    min_value=datetime(1000, 1, 1), timezones=st.sampled_from([UTC, timezone(timedelta(hours=8))])
+)
+ARTICLE = Article(
+    url="https://finance.sina.com.cn/roll/2024-01-02/doc-iabc.shtml",
+    site="新浪财经",
+    channel="1686",
+    categories=("金融", "新浪财经", "新浪财经－国內"),
+    title="标题",
+    published=datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC),
+    lead_image="https://n.sinaimg.cn/a.jpg",
+    body_html="<p>　　正文。</p>",
+    doc_id="abc",
+)
+
+
+articles = st.builds(
+    dataclasses.replace,
+    st.just(ARTICLE),
+    title=texts,
+    site=texts,
+    categories=st.tuples(texts, texts, texts),
+    published=times,
+    lead_image=texts,
+    doc_id=texts,
+    media_source=texts,
+    editor=texts,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(article=articles, extra=st.lists(st.sampled_from(sorted(EXTRA_FIELD_KEYS)), unique=True))
+def test_article_identity_is_what_the_written_document_reads_back(
+    article: Article, extra: list[str]
+) -> None:
+    document = format_article(article, tuple(extra))
+    assert document_identity(document) == article_identity(article)
