@@ -33,17 +33,14 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from crawler.mirror import Mirror, Route  # noqa: E402
+from crawler.mirror import Mirror, MirrorHandler, Route, serve  # noqa: E402
 
 SINA_FIXTURES = ROOT / "tests" / "fixtures" / "sina"
 PAGE_SIZE = 50
@@ -125,7 +122,7 @@ class BenchMirror(Mirror):
         self.requests.clear()
 
 
-class KeepAliveHandler(BaseHTTPRequestHandler):
+class KeepAliveHandler(MirrorHandler):
     """Answer from the mirror over persistent HTTP/1.1 connections.
 
     Scrapy keeps connections open; a server that closes each one (HTTP/1.0) would make
@@ -136,36 +133,6 @@ class KeepAliveHandler(BaseHTTPRequestHandler):
     # The headers and the body go out in two writes: without TCP_NODELAY the second waits
     # for the client's delayed ACK (up to 40 ms) on every response.
     disable_nagle_algorithm = True
-    mirror: BenchMirror
-
-    def do_GET(self) -> None:
-        """Send the mirror's answer with its length, so the connection can stay open."""
-        route = self.mirror.answer(self.path)
-        self.send_response(route.status)
-        self.send_header("Content-Type", route.content_type)
-        self.send_header("Content-Length", str(len(route.body)))
-        self.end_headers()
-        self.wfile.write(route.body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Stay quiet."""
-
-
-@contextmanager
-def serving(mirror: BenchMirror) -> Iterator[BenchMirror]:
-    """Serve the mirror on 127.0.0.1 (a free port) from a thread of this process."""
-    handler = type("Handler", (KeepAliveHandler,), {"mirror": mirror})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    mirror.origin = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield mirror
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 @dataclass
@@ -300,7 +267,7 @@ def main() -> None:
     print(f"{count} articles on {pages} list pages; CONCURRENT_REQUESTS={args.concurrency}")
     runs: list[Run] = []
     mirror = BenchMirror(count)
-    with tempfile.TemporaryDirectory() as folder, serving(mirror):
+    with tempfile.TemporaryDirectory() as folder, serve(mirror, KeepAliveHandler):
         api = f"{mirror.origin}/api/roll/get"
         for attempt in range(args.repeats):
             for kind in ("bare", "ours"):
