@@ -51,7 +51,7 @@ from crawler.items import Article
 from crawler.sites import Channel, Site, all_sites, profile_for_url, site_for_url, site_named
 from crawler.sites.extract import https_url, squash
 from pipelines.clean import absolutize_urls
-from pipelines.html import is_block, parse_fragment, serialize_fragment
+from pipelines.html import innermost_blocks, parse_fragment, serialize_fragment
 
 FULLTEXT_CHOICES = ("auto", "yes", "no")
 # The `auto` rule's defaults (settings FEED_FULLTEXT_MIN_BLOCKS / FEED_FULLTEXT_MIN_CHARS):
@@ -297,17 +297,14 @@ def is_full_text(body_html: str, min_blocks: int, min_chars: int) -> bool:
     if not body_html.strip():
         return False
     root = parse_fragment(body_html)
-    text = squash(root.text_content())
+    text = squash("".join(root.itertext()))
     if len(text) < min_chars or _TRUNCATED.search(text):
         return False
     # Innermost blocks: a wrapper `<div>` around the paragraphs is not a paragraph more.
     blocks = [
         element
-        for element in root.iter()
-        if element is not root
-        and is_block(element)
-        and squash(element.text_content())
-        and not any(is_block(inner) for inner in element.iterdescendants())
+        for element in innermost_blocks(root)
+        if element is not root and squash("".join(element.itertext()))
     ]
     return len(blocks) >= min_blocks
 

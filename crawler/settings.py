@@ -58,8 +58,7 @@ DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 METAREFRESH_ENABLED = False
 
 ITEM_PIPELINES = {
-    "pipelines.clean.CleanHtmlPipeline": 100,
-    "pipelines.boilerplate.BoilerplatePipeline": 200,
+    "pipelines.body.ArticleBodyPipeline": 100,
     "pipelines.validate.ValidatePipeline": 300,
     "pipelines.export.MarkdownExportPipeline": 900,
 }

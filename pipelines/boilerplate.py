@@ -1,6 +1,6 @@
-"""Stage 2, boilerplate: remove what the site wraps around the article, pick the lead image.
+"""Removing boilerplate: what the site wraps around the article; then the lead image.
 
-Stages of `remove_boilerplate`, in order:
+Stages of `remove_boilerplate` (the body pipeline runs them on its tree), in order:
 - `remove_selected`: the site's declared selectors plus the generic ones below;
 - `remove_boilerplate_lines`: short blocks that read as an editor line, a disclaimer or an
   app/QR-code promotion;
@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Any
 
-from itemadapter import ItemAdapter
+from lxml import etree
 from lxml.cssselect import CSSSelector
-from lxml.html import HtmlElement
 
-from crawler.sites import site_named
 from crawler.sites.extract import https_url
-from pipelines.html import is_block, parse_fragment, serialize_fragment
+from pipelines.html import (
+    blocks_of,
+    holding,
+    innermost_blocks,
+    is_block,
+    parse_fragment,
+    serialize_fragment,
+)
 
 # Selectors that mark boilerplate on any site; each site adds its own (`Site.boilerplate`).
 GENERIC_SELECTORS = (
@@ -43,14 +47,24 @@ PROMOTIONS = re.compile(
 )
 PROMOTION_MAX_CHARS = 60
 
+# Every block that either rule can remove holds one of these words (the rules' literal
+# parts): a body without any is left alone without judging its blocks one by one.
+MAY_BE_BOILERPLATE = re.compile("二维码|下载|打开|APP|编辑|责编|免责声明", re.IGNORECASE)
+
 MEDIA_TAGS = ("img", "video", "audio", "picture", "svg", "table", "hr")
+# Table parts stay even when empty: removing one would shift the table's cells.
+KEPT_WHEN_EMPTY = ("td", "th", "tr", "tbody", "thead", "tfoot", "hr")
 
 
-def _text(element: HtmlElement) -> str:
-    return " ".join("".join(element.itertext()).split())
+def _raw_text(element: etree._Element) -> str:
+    return "".join(element.itertext())
 
 
-def _has_text(element: HtmlElement) -> bool:
+def _text(element: etree._Element) -> str:
+    return " ".join(_raw_text(element).split())
+
+
+def _has_text(element: etree._Element) -> bool:
     """Tell whether `_text(element)` would be non-empty, stopping at the first visible text."""
     return any(not piece.isspace() for piece in element.itertext() if piece)
 
@@ -61,23 +75,27 @@ def _compiled(selector: str) -> CSSSelector:
     return CSSSelector(selector)
 
 
-def remove_selected(root: HtmlElement, selectors: tuple[str, ...]) -> None:
-    """Remove every element that one of the CSS selectors matches."""
+def remove_selected(root: etree._Element, selectors: tuple[str, ...]) -> None:
+    """Remove every element that one of the CSS selectors matches, selector by selector."""
+    # One query for all would be faster, but removing in a different order moves tail text
+    # differently (`_drop` keeps only a tail with visible text).
     for selector in selectors:
         for element in _compiled(selector)(root):
             _drop(element)
 
 
-def remove_boilerplate_lines(root: HtmlElement) -> None:
+def remove_boilerplate_lines(root: etree._Element) -> None:
     """Remove short blocks that are editor lines, disclaimers or app/QR promotions.
 
     Only innermost blocks are judged, so a wrapper around a short article is never taken
     for the promotion at its end.
     """
-    for element in [e for e in root.iter() if is_block(e) and not _holds_blocks(e)]:
-        text = _text(element)
-        if element.getparent() is None:
+    if not MAY_BE_BOILERPLATE.search(_raw_text(root)):
+        return
+    for element in innermost_blocks(root):
+        if element.getparent() is None or not MAY_BE_BOILERPLATE.search(_raw_text(element)):
             continue
+        text = _text(element)
         if len(text) <= PROMOTION_MAX_CHARS and PROMOTIONS.search(text):
             # The QR code or app icon usually sits in an image-only block just before.
             previous = element.getprevious()
@@ -88,21 +106,20 @@ def remove_boilerplate_lines(root: HtmlElement) -> None:
             _drop(element)
 
 
-def _holds_blocks(element: HtmlElement) -> bool:
-    return any(is_block(inner) for inner in element.iterdescendants())
-
-
-def remove_empty_blocks(root: HtmlElement) -> None:
+def remove_empty_blocks(root: etree._Element) -> None:
     """Remove blocks with no text and no media, innermost first."""
-    for element in reversed([e for e in root.iter() if e is not root and is_block(e)]):
-        if element.tag in ("td", "th", "tr", "tbody", "thead", "tfoot", "hr"):
+    # Which blocks hold media is settled up front: removing blocks without any changes
+    # neither that nor which blocks have text (a removed block's tail text stays).
+    with_media = holding(root, list(root.iter(*MEDIA_TAGS)))
+    for element in reversed(blocks_of(root)):
+        if element is root or element.tag in KEPT_WHEN_EMPTY:
             continue
-        if not _has_text(element) and next(element.iter(*MEDIA_TAGS), None) is None:
+        if element.tag not in MEDIA_TAGS and element not in with_media and not _has_text(element):
             _drop(element)
 
 
-def _drop(element: HtmlElement) -> None:
-    """Remove an element but keep its tail text in place."""
+def _drop(element: etree._Element) -> None:
+    """Remove an element but keep its tail text in place (unless it is only white space)."""
     parent = element.getparent()
     if parent is None:
         return
@@ -116,12 +133,17 @@ def _drop(element: HtmlElement) -> None:
     parent.remove(element)
 
 
-def remove_boilerplate(body_html: str, site_selectors: tuple[str, ...] = ()) -> str:
-    """Run every boilerplate stage on a cleaned article body."""
-    root = parse_fragment(body_html)
+def strip_boilerplate(root: etree._Element, site_selectors: tuple[str, ...] = ()) -> None:
+    """Run every boilerplate stage on a cleaned article body's tree, in place."""
     remove_selected(root, site_selectors + GENERIC_SELECTORS)
     remove_boilerplate_lines(root)
     remove_empty_blocks(root)
+
+
+def remove_boilerplate(body_html: str, site_selectors: tuple[str, ...] = ()) -> str:
+    """Run every boilerplate stage on a cleaned article body."""
+    root = parse_fragment(body_html)
+    strip_boilerplate(root, site_selectors)
     return serialize_fragment(root)
 
 
@@ -134,15 +156,12 @@ def first_image(body_html: str, base_url: str) -> str:
     return ""
 
 
-class BoilerplatePipeline:
-    """Remove boilerplate from each article's body and settle its lead image."""
-
-    def process_item(self, item: Any) -> Any:
-        """Strip the site's and the generic boilerplate, then choose the lead image."""
-        adapter = ItemAdapter(item)
-        selectors = site_named(adapter["site_key"]).boilerplate if adapter["site_key"] else ()
-        adapter["body_html"] = remove_boilerplate(adapter["body_html"], selectors)
-        adapter["lead_image"] = (
-            first_image(adapter["body_html"], adapter["url"]) or adapter["lead_image"]
-        )
-        return item
+def first_image_of_tree(root: etree._Element, base_url: str) -> str:
+    """Return what `first_image` finds once the tree is serialized: the lead image."""
+    for img in root.iter("img"):
+        if img.get("src", "").strip():
+            # Read back through the serializer, which percent-escapes URLs (`a b/图.jpg` is
+            # written `a%20b/%E5%9B%BE.jpg`) and drops their leading white space.
+            markup = etree.tostring(img, method="html", encoding="unicode", with_tail=False)
+            return first_image(markup, base_url)
+    return ""

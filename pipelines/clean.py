@@ -1,6 +1,6 @@
-"""Stage 1, clean: strip what is not article markup and make the body's URLs absolute.
+"""Cleaning a body: strip what is not article markup and make the body's URLs absolute.
 
-Stages of `clean_html`, in order:
+Stages of `clean_html` (the body pipeline runs them on its tree), in order:
 - `sanitize_html` (pipelines/sanitize.py): the nh3 allow-list, the security guarantee;
 - `remove_unwanted_nodes`: comments, scripts, styles, frames, embeds, forms, meta and links;
 - `remove_script_attributes`: `on*` handlers and `javascript:`-like URLs;
@@ -13,14 +13,11 @@ Stages of `clean_html`, in order:
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from itemadapter import ItemAdapter
 from lxml import etree
-from lxml.html import HtmlElement
 
 from crawler.sites.extract import absolute_url
-from pipelines.html import parse_fragment, serialize_fragment
+from pipelines.html import drop_tree, parse_fragment, serialize_fragment
 from pipelines.sanitize import sanitize_html
 
 UNWANTED_TAGS = (
@@ -35,14 +32,14 @@ URL_ATTRIBUTES = ("href", "src", "action", "formaction", "poster", "background")
 _SCRIPT_URL = re.compile(r"^\s*(?:javascript|vbscript|data)\s*:", re.IGNORECASE)
 
 
-def remove_unwanted_nodes(root: HtmlElement) -> None:
+def remove_unwanted_nodes(root: etree._Element) -> None:
     """Remove comments and elements that carry no article content or run code."""
     etree.strip_elements(root, etree.Comment, etree.ProcessingInstruction, with_tail=False)
     etree.strip_elements(root, *UNWANTED_TAGS, with_tail=False)
     etree.strip_tags(root, *UNWANTED_VOID_TAGS)
 
 
-def remove_script_attributes(root: HtmlElement) -> None:
+def remove_script_attributes(root: etree._Element) -> None:
     """Remove event-handler attributes and URLs that would run script."""
     for element in root.iter(tag=etree.Element):
         for name in list(element.attrib):
@@ -53,7 +50,7 @@ def remove_script_attributes(root: HtmlElement) -> None:
                 del element.attrib[name]
 
 
-def resolve_lazy_images(root: HtmlElement) -> None:
+def resolve_lazy_images(root: etree._Element) -> None:
     """Put a lazy-loaded image's real URL into `src`, replacing the placeholder."""
     for img in root.iter("img"):
         for name in LAZY_SRC_ATTRIBUTES:
@@ -62,14 +59,14 @@ def resolve_lazy_images(root: HtmlElement) -> None:
                 img.set("src", real)
 
 
-def remove_images_without_source(root: HtmlElement) -> None:
+def remove_images_without_source(root: etree._Element) -> None:
     """Remove images left with no URL (the sanitiser drops `data:` and script URLs)."""
     for img in list(root.iter("img")):
         if not img.get("src", "").strip():
-            img.drop_tree()
+            drop_tree(img)
 
 
-def absolutize_urls(root: HtmlElement, base_url: str) -> None:
+def absolutize_urls(root: etree._Element, base_url: str) -> None:
     """Make image and link URLs absolute (protocol-relative ones become https)."""
     for element, attribute in [(img, "src") for img in root.iter("img")] + [
         (a, "href") for a in root.iter("a")
@@ -79,29 +76,24 @@ def absolutize_urls(root: HtmlElement, base_url: str) -> None:
             element.set(attribute, absolute_url(value, base_url))
 
 
-def mark_images_no_referrer(root: HtmlElement) -> None:
+def mark_images_no_referrer(root: etree._Element) -> None:
     """Ask browsers not to send a Referer: Sina's image host refuses foreign ones."""
     for img in root.iter("img"):
         img.set("referrerpolicy", "no-referrer")
 
 
-def clean_html(body_html: str, base_url: str) -> str:
-    """Run every cleaning stage on an article body."""
-    root = parse_fragment(sanitize_html(body_html))
+def clean_tree(root: etree._Element, base_url: str) -> None:
+    """Run every cleaning stage but the sanitiser on a parsed article body, in place."""
     remove_unwanted_nodes(root)
     remove_script_attributes(root)
     resolve_lazy_images(root)
     remove_images_without_source(root)
     absolutize_urls(root, base_url)
     mark_images_no_referrer(root)
+
+
+def clean_html(body_html: str, base_url: str) -> str:
+    """Run every cleaning stage on an article body."""
+    root = parse_fragment(sanitize_html(body_html))
+    clean_tree(root, base_url)
     return serialize_fragment(root)
-
-
-class CleanHtmlPipeline:
-    """Clean each article's body HTML."""
-
-    def process_item(self, item: Any) -> Any:
-        """Replace the body with its cleaned version."""
-        adapter = ItemAdapter(item)
-        adapter["body_html"] = clean_html(adapter["body_html"], adapter["url"])
-        return item

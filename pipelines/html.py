@@ -6,6 +6,7 @@ import html
 import re
 
 import lxml.html
+from lxml import etree
 
 # Only ASCII white space is layout: U+3000 ideographic spaces open Chinese paragraphs.
 ASCII_SPACE = " \t\r\n\f\v"
@@ -17,41 +18,103 @@ BLOCK_TAGS = frozenset(
     "form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section table tbody td tfoot th "
     "thead tr ul".split()
 )
+# The same test in XPath, run by libxml2 over a whole body instead of element by element.
+_IS_BLOCK = " or ".join(f"self::{tag}" for tag in sorted(BLOCK_TAGS))
+_INNERMOST_BLOCKS = etree.XPath(
+    f"descendant-or-self::*[{_IS_BLOCK}][not(descendant::*[{_IS_BLOCK}])]"
+)
+
+# Plain lxml elements: lxml.html's element classes would cost a Python call per element
+# touched, and the stages use none of their methods.
+_PARSER = etree.HTMLParser()
 
 
-def parse_fragment(body_html: str) -> lxml.html.HtmlElement:
-    """Parse body HTML into a detached `<div>` holding its nodes."""
-    return lxml.html.fragment_fromstring(body_html, create_parent="div")
+def parse_fragment(body_html: str) -> etree._Element:
+    """Parse body HTML into a detached `<div>` holding its nodes.
+
+    What `lxml.html.fragment_fromstring(body_html, create_parent="div")` builds (leading
+    white space dropped), made of plain elements.
+    """
+    root = _PARSER.makeelement("div")
+    if body_html:
+        # The stubs ask for lxml.html's parser; any HTMLParser works.
+        nodes = lxml.html.fragments_fromstring(body_html, parser=_PARSER)  # type: ignore[call-overload]
+        if nodes and isinstance(nodes[0], str):
+            root.text = nodes.pop(0)
+        root.extend(nodes)
+    return root
 
 
-def is_block(node: lxml.html.HtmlElement) -> bool:
+def is_block(node: etree._Element) -> bool:
     """Tell whether an element is a block element (it gets a line of its own)."""
     return isinstance(node.tag, str) and node.tag.lower() in BLOCK_TAGS
 
 
-def serialize_fragment(root: lxml.html.HtmlElement) -> str:
+def blocks_of(root: etree._Element) -> list[etree._Element]:
+    """Return the block elements of a tree (`root` included), in document order."""
+    return [element for element in root.iter() if is_block(element)]
+
+
+def holding(root: etree._Element, elements: list[etree._Element]) -> set[etree._Element]:
+    """Return the elements of `root`'s tree that hold (are ancestors of) one of `elements`."""
+    holders: set[etree._Element] = set()
+    for element in elements:
+        parent = element.getparent()
+        while parent is not None and parent not in holders:  # stop at a known holder
+            holders.add(parent)
+            parent = parent.getparent()
+    return holders
+
+
+def innermost_blocks(root: etree._Element) -> list[etree._Element]:
+    """Return the blocks (`root` included) that hold no other block, in document order."""
+    blocks = blocks_of(root)
+    holders = holding(root, blocks)
+    return [block for block in blocks if block not in holders]
+
+
+def drop_tree(element: etree._Element) -> None:
+    """Remove an element and what it holds, keeping its tail text in place."""
+    parent = element.getparent()
+    assert parent is not None
+    if element.tail:
+        previous = element.getprevious()
+        if previous is None:
+            parent.text = (parent.text or "") + element.tail
+        else:
+            previous.tail = (previous.tail or "") + element.tail
+    parent.remove(element)
+
+
+def serialize_fragment(root: etree._Element) -> str:
     """Write the children of `root` back as HTML: a line per block, `{`/`}` as entities.
 
     Inline runs (text and inline elements between blocks) stay together on one line, so no
     space is added inside a sentence; whitespace-only runs between blocks are dropped.
     """
     lines: list[str] = []
-    inline: list[str] = [html.escape(root.text or "", quote=False)]
-
-    def flush() -> None:
-        text = "".join(inline).strip(ASCII_SPACE)
-        if text:
-            lines.append(text)
-        inline.clear()
-
+    inline: list[str] = [html.escape(root.text, quote=False)] if root.text else []
     for child in root:
-        markup = lxml.html.tostring(child, encoding="unicode", with_tail=False)
+        markup = etree.tostring(child, method="html", encoding="unicode", with_tail=False)
         if is_block(child):
-            flush()
-            lines.append(_BLANK_LINES.sub("\n", markup.strip(ASCII_SPACE)))
+            if inline:
+                _add_line(lines, "".join(inline))
+                inline = []
+            markup = markup.strip(ASCII_SPACE)
+            # A blank line takes two newlines: most blocks have none to fold.
+            lines.append(_BLANK_LINES.sub("\n", markup) if markup.count("\n") > 1 else markup)
         else:
             inline.append(markup)
-        inline.append(html.escape(child.tail or "", quote=False))
-    flush()
+        if child.tail:
+            inline.append(html.escape(child.tail, quote=False))
+    if inline:
+        _add_line(lines, "".join(inline))
     # Hexo's Nunjucks renderer would read `{{ }}` and `{% %}` in article text as template code.
     return "\n".join(lines).replace("{", "&#123;").replace("}", "&#125;")
+
+
+def _add_line(lines: list[str], inline_run: str) -> None:
+    """Add an inline run as a line, unless it is only white space."""
+    text = inline_run.strip(ASCII_SPACE)
+    if text:
+        lines.append(text)

@@ -1,4 +1,4 @@
-"""Stage 2, boilerplate: site and generic boilerplate go, the article stays, the lead image."""
+"""The body stage's boilerplate removal: site and generic boilerplate go, the article stays."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import lxml.html
 import pytest
 
 from crawler.items import Article
-from pipelines.boilerplate import BoilerplatePipeline, first_image, remove_boilerplate
+from pipelines.body import ArticleBodyPipeline
+from pipelines.boilerplate import first_image, remove_boilerplate
 
 PAGE_URL = "https://finance.sina.com.cn/roll/2021-06-16/doc-ikqcfnca1234567.shtml"
 QR_CODE_IMAGE = "https://n.sinaimg.cn/finance/cece9e13/20200514/343233024.png"
@@ -197,13 +198,13 @@ def test_first_image_of_a_body_without_images_is_empty() -> None:
 def test_body_image_beats_the_items_lead_image() -> None:
     body = f'{PARAGRAPH}<div class="img_wrapper"><img src="//n.sinaimg.cn/body.jpg"></div>'
     item = article(body_html=body, lead_image="https://n.sinaimg.cn/og-image.jpg")
-    assert BoilerplatePipeline().process_item(item) is item
+    assert ArticleBodyPipeline().process_item(item) is item
     assert item.lead_image == "https://n.sinaimg.cn/body.jpg"
 
 
 def test_items_lead_image_stays_when_the_body_has_no_image() -> None:
     item = article(lead_image="https://n.sinaimg.cn/og-image.jpg")
-    BoilerplatePipeline().process_item(item)
+    ArticleBodyPipeline().process_item(item)
     assert item.lead_image == "https://n.sinaimg.cn/og-image.jpg"
     assert item.body_html == PARAGRAPH
 
@@ -211,7 +212,7 @@ def test_items_lead_image_stays_when_the_body_has_no_image() -> None:
 @pytest.mark.parametrize("lead_image", ["", "https://n.sinaimg.cn/og-image.jpg"])
 def test_qr_code_footer_image_is_never_the_lead_image(lead_image: str) -> None:
     item = article(body_html=PARAGRAPH + SINA_QR_FOOTER, lead_image=lead_image)
-    BoilerplatePipeline().process_item(item)
+    ArticleBodyPipeline().process_item(item)
     assert item.lead_image == lead_image
     assert item.body_html == PARAGRAPH
     assert "appendQr" not in item.body_html
@@ -221,5 +222,5 @@ def test_qr_code_footer_image_is_never_the_lead_image(lead_image: str) -> None:
 def test_pipeline_removes_the_sina_editor_line_and_keeps_the_article() -> None:
     body = f'{PARAGRAPH}<p class="article-editor">责任编辑：张三 SF001</p><p> </p>'
     item = article(body_html=body)
-    BoilerplatePipeline().process_item(item)
+    ArticleBodyPipeline().process_item(item)
     assert item.body_html == PARAGRAPH

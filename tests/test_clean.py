@@ -1,4 +1,4 @@
-"""Stage 1, clean: what FORMAT.md removes from, keeps in and rewrites in an article body."""
+"""The body stage's cleaning: what FORMAT.md removes from, keeps in and rewrites in a body."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import lxml.html
 import pytest
 
 from crawler.items import Article
+from pipelines.body import ArticleBodyPipeline
 from pipelines.clean import (
-    CleanHtmlPipeline,
     absolutize_urls,
     clean_html,
     mark_images_no_referrer,
@@ -317,7 +317,7 @@ def test_clean_pipeline_replaces_the_body_with_the_cleaned_body() -> None:
             '<p onclick="x()">　　正文。</p><script>x()</script><img src="//n.sinaimg.cn/a.jpg">'
         ),
     )
-    assert CleanHtmlPipeline().process_item(item) is item
+    assert ArticleBodyPipeline().process_item(item) is item
     assert item.body_html == (
         '<p>　　正文。</p>\n<img src="https://n.sinaimg.cn/a.jpg" referrerpolicy="no-referrer">'
     )

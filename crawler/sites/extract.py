@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import weakref
 from datetime import UTC, datetime, timedelta, timezone
+from typing import cast
 from urllib.parse import urljoin
 
 from lxml import etree
 from parsel import Selector, SelectorList
+from parsel.csstranslator import HTMLTranslator
 
 from crawler.sites.base import ExtractionError
 
@@ -33,12 +36,45 @@ def squash(text: str) -> str:
     return " ".join(text.split())
 
 
+# `#id` and `tag#id`: libxml2 keeps a page's ids in a table, so XPath's `id()` finds the
+# element at once, where the CSS query visits every element of the page.
+_ID_SELECTOR = re.compile(r"^([a-z][a-z0-9]*)?#(-?[A-Za-z_][\w-]*)$")
+
+
+def first_match(selector: Selector, query: str) -> Selector | None:
+    """Return the first element `selector.css(query)` finds; `#id` looked up in the id table."""
+    match = _ID_SELECTOR.match(query)
+    if match is None or selector.root.getparent() is not None:  # not a whole page
+        return next(iter(selector.css(query)), None)
+    tag, name = match.groups()
+    found: SelectorList[Selector] = selector.xpath("id($name)", name=name)
+    # The table holds the first element with each id; when that one is not the tag asked
+    # for, a later one may be, and only the CSS query can tell.
+    if found and (found[0].root.get("id") != name or (tag and found[0].root.tag != tag)):
+        return next(iter(selector.css(query)), None)
+    return found[0] if found else None
+
+
+@functools.lru_cache(maxsize=256)
+def _text_query(css: str) -> etree.XPath:
+    """Compile a `… ::text` CSS query to XPath once, as parsel translates it."""
+    return etree.XPath(HTMLTranslator().css_to_xpath(css), smart_strings=False)
+
+
+def texts(node: Selector, css: str) -> list[str]:
+    """Return what `node.css(css).getall()` returns for a `::text` query, as plain strings.
+
+    parsel would wrap each text node in a Selector first: hundreds for a long article.
+    """
+    return cast(list[str], _text_query(css)(node.root))
+
+
 def first_text(selector: Selector, *css: str) -> str:
     """Return the squashed text of the first selector in `css` that matches something."""
     for query in css:
-        found: SelectorList[Selector] = selector.css(query)
-        if found:
-            text = squash(" ".join(found[0].css("::text").getall()))
+        found = first_match(selector, query)
+        if found is not None:
+            text = squash(" ".join(texts(found, "::text")))
             if text:
                 return text
     return ""
@@ -100,9 +136,9 @@ def article_body(selector: Selector, *css: str) -> Selector:
     Raises ExtractionError when none matches, which means the page is not an article page.
     """
     for query in css:
-        found: SelectorList[Selector] = selector.css(query)
-        if found:
-            return found[0]
+        found = first_match(selector, query)
+        if found is not None:
+            return found
     raise ExtractionError(f"no article body ({', '.join(css)}): not an article page?")
 
 

@@ -20,6 +20,7 @@ from crawler.sites.extract import (
     meta,
     parse_local_datetime,
     split_keywords,
+    texts,
 )
 
 SITE_NAME = "和讯"
@@ -70,7 +71,7 @@ class Hexun(Site):
             title=first_text(page, *self.TITLE),
             published=self.published(page),
             media_source=first_text(page, *self.SOURCE),
-            editor=editor_name(" ".join(body.css("::text").getall())),
+            editor=editor_name(" ".join(texts(body, "::text"))),
             keywords=split_keywords(meta(page, "keywords")),
             lead_image=https_url(meta(page, "og:image"), response.url) or self.default_image,
             body_html=inner_html(body),

@@ -23,6 +23,7 @@ from crawler.sites.extract import (
     parse_local_datetime,
     split_keywords,
     squash,
+    texts,
 )
 
 SITE_NAME = "新浪财经"
@@ -120,7 +121,7 @@ class Sina(Site):
 
     def editor(self, body: Selector) -> str:
         """Return the editor's name from the body's 责任编辑 line."""
-        return editor_name(" ".join(body.css("p ::text").getall()))
+        return editor_name(" ".join(texts(body, "p ::text")))
 
     def keywords(self, page: Selector) -> list[str]:
         """Return the page's keywords."""
