@@ -1,4 +1,4 @@
-"""Stage 4, export: write each article to its Markdown file in the archive, atomically."""
+"""Stage 3, export: write each article to its Markdown file in the archive, atomically."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Stage 3, validate: drop an article with no title, body text or date, or with garbled text."""
+"""Stage 2, validate: drop an article with no title, body text or date, or with garbled text."""
 
 from __future__ import annotations
 
