@@ -6,10 +6,12 @@ distinct article URLs; each article is one of the four real Sina fixture pages w
 Then runs, alternately, `scrapy crawl sina` (the project: parser, every pipeline, the
 archive state, N files written) and `benchmarks/bare_spider.py` (the same list pages and
 URLs fetched, nothing done with them; run outside the project so none of its components
-load), both with DOWNLOAD_DELAY=0, AUTOTHROTTLE_ENABLED=False, ROBOTSTXT_OBEY=False,
-LOG_LEVEL=INFO and the same concurrency. Prints, per run and as medians: articles per
-second over the whole process (start-up included) and over the serving window (first to
-last request the mirror saw), the child's CPU use, and its peak RSS.
+load, with Scrapy's defaults; and again with the project's CONCURRENT_ITEMS, the one
+Scrapy default the project changes), all with DOWNLOAD_DELAY=0, AUTOTHROTTLE_ENABLED=False,
+ROBOTSTXT_OBEY=False, LOG_LEVEL=INFO and the same concurrency. Prints, per run and as
+medians: articles per second over the whole process (start-up included) and over the
+serving window (first to last request the mirror saw), the child's CPU use, and its peak
+RSS.
 
 Peak RSS is read two ways: `wait4`'s `ru_maxrss` and the kernel's `VmHWM` polled from
 /proc while the crawl runs. Linux carries the parent's peak RSS over into a child's
@@ -40,6 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from crawler import settings as project_settings  # noqa: E402
 from crawler.mirror import Mirror, MirrorHandler, Route, serve  # noqa: E402
 
 SINA_FIXTURES = ROOT / "tests" / "fixtures" / "sina"
@@ -185,7 +188,7 @@ def run(kind: str, command: list[str], cwd: Path, mirror: BenchMirror, log: Path
     """Run one crawl process to its end, polling its peak RSS."""
     mirror.reset()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    if kind == "bare":
+    if kind.startswith("bare"):
         env.pop("SCRAPY_SETTINGS_MODULE", None)
     started, own = time.monotonic(), resource.getrusage(resource.RUSAGE_SELF)
     with log.open("w") as stderr:
@@ -270,8 +273,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder, serve(mirror, KeepAliveHandler):
         api = f"{mirror.origin}/api/roll/get"
         for attempt in range(args.repeats):
-            for kind in ("bare", "ours"):
-                archive = Path(folder) / f"archive-{attempt}"
+            for kind in ("bare", "bare1", "ours"):
+                archive = Path(folder) / f"archive-{kind}-{attempt}"
                 if kind == "ours":
                     command = [sys.executable, "-m", "scrapy", "crawl", "sina",
                                "-a", f"max_pages={pages}", *settings(args.concurrency),
@@ -283,26 +286,46 @@ def main() -> None:
                                str(ROOT / "benchmarks" / "bare_spider.py"),
                                "-a", f"api={api}", "-a", f"pages={pages}",
                                *settings(args.concurrency)]  # fmt: skip
+                    if kind == "bare1":  # the one Scrapy default the project changes
+                        command += ["-s", f"CONCURRENT_ITEMS={project_settings.CONCURRENT_ITEMS}"]
                     cwd = Path(folder)  # no scrapy.cfg here: Scrapy's defaults only
                 result = run(kind, command, cwd, mirror, Path(folder) / f"{kind}.log")
                 print(describe(result, count), flush=True)
                 runs.append(result)
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"this benchmark process: peak RSS {own:.0f} MB (a floor for its children's ru_maxrss)")
+    print(f"\nmedians over {args.repeats} runs each:")
+    summarize(runs, count)
+    print(f"load average at the end: {os.getloadavg()[0]:.2f}")
+    failed = [r for r in runs if r.status != 0 or r.articles != count]
+    failed += [r for r in runs if r.kind == "ours" and r.files != count]
+    if failed:
+        print(f"WARNING: {len(failed)} run(s) did not fetch/write all {count} articles")
+
+
+def summarize(runs: list[Run], count: int) -> None:
+    """Print the medians: throughputs, their ratios, CPU per article, peak memory."""
 
     def median(kind: str, value: str) -> float:
         return statistics.median(float(getattr(r, value)) for r in runs if r.kind == kind)
 
-    bare, ours = count / median("bare", "wall"), count / median("ours", "wall")
-    bare_window, ours_window = count / median("bare", "window"), count / median("ours", "window")
-    print(f"\nmedians over {args.repeats} runs each:")
-    print(f"bare spider: {bare:.1f} articles/s whole run, {bare_window:.1f}/s serving window")
-    print(f"our crawl:   {ours:.1f} articles/s whole run, {ours_window:.1f}/s serving window")
+    def rates(kind: str) -> tuple[float, float]:
+        return count / median(kind, "wall"), count / median(kind, "window")
+
+    (bare, bare_w), (bare1, bare1_w), (ours, ours_w) = rates("bare"), rates("bare1"), rates("ours")
+    items = project_settings.CONCURRENT_ITEMS
+    print(f"bare spider: {bare:.1f} articles/s whole run, {bare_w:.1f}/s serving window")
+    print(f"our crawl:   {ours:.1f} articles/s whole run, {ours_w:.1f}/s serving window")
     print(f"throughput ratio ours/bare: {ours / bare:.2f} (whole run), "
-          f"{ours_window / bare_window:.2f} (serving window)")  # fmt: skip
-    bare_cpu, ours_cpu = median("bare", "serving_cpu"), median("ours", "serving_cpu")
+          f"{ours_w / bare_w:.2f} (serving window)")  # fmt: skip
+    print(f"bare spider with CONCURRENT_ITEMS={items} as the project: {bare1:.1f} articles/s "
+          f"whole run, {bare1_w:.1f}/s serving window; ratio ours/it {ours / bare1:.2f} "
+          f"(whole run), {ours_w / bare1_w:.2f} (serving window)")  # fmt: skip
+    bare_cpu, bare1_cpu = median("bare", "serving_cpu"), median("bare1", "serving_cpu")
+    ours_cpu = median("ours", "serving_cpu")
     print(
-        f"CPU per article while serving: bare {bare_cpu / count * 1e3:.2f} ms, ours "
+        f"CPU per article while serving: bare {bare_cpu / count * 1e3:.2f} ms (with "
+        f"CONCURRENT_ITEMS={items}: {bare1_cpu / count * 1e3:.2f} ms), ours "
         f"{ours_cpu / count * 1e3:.2f} ms (ratio {bare_cpu / ours_cpu:.2f}: the throughput "
         f"ratio if both were CPU-bound)"
     )
@@ -313,11 +336,6 @@ def main() -> None:
     peak = max(max(r.maxrss_mb, r.hwm_mb) for r in runs if r.kind == "ours")
     print(f"our crawl's peak RSS: {peak:.0f} MB (highest of ru_maxrss and VmHWM over the runs); "
           f"bare spider: {max(r.maxrss_mb for r in runs if r.kind == 'bare'):.0f} MB")  # fmt: skip
-    print(f"load average at the end: {os.getloadavg()[0]:.2f}")
-    failed = [r for r in runs if r.status != 0 or r.articles != count]
-    failed += [r for r in runs if r.kind == "ours" and r.files != count]
-    if failed:
-        print(f"WARNING: {len(failed)} run(s) did not fetch/write all {count} articles")
 
 
 if __name__ == "__main__":

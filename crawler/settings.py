@@ -18,6 +18,11 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+# Scrapy hands each callback's output on through this many asyncio tasks, created anew for
+# every response (default 100). Our callbacks yield one article, or a list page's requests,
+# which gain nothing from parallel tasks; creating 100 of them cost about 0.5 ms of CPU a
+# response, a tenth of all our per-article work (docs/benchmarks.md).
+CONCURRENT_ITEMS = 1
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 # A 429 or 503 is retried after its Retry-After (at most this long), else after a backoff
