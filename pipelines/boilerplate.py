@@ -49,7 +49,7 @@ PROMOTION_MAX_CHARS = 60
 
 # Every block that either rule can remove holds one of these words (the rules' literal
 # parts): a body without any is left alone without judging its blocks one by one.
-MAY_BE_BOILERPLATE = re.compile("二维码|下载|打开|APP|编辑|责编|免责声明", re.IGNORECASE)
+MAY_BE_BOILERPLATE = re.compile("二维码|下载|APP|编辑|责编|免责声明", re.IGNORECASE)
 
 MEDIA_TAGS = ("img", "video", "audio", "picture", "svg", "table", "hr")
 # Table parts stay even when empty: removing one would shift the table's cells.
