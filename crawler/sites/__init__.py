@@ -24,9 +24,19 @@ __all__ = [
 def all_sites() -> tuple[Site, ...]:
     """Import every site module of this package and return one instance of each site."""
     for module in pkgutil.iter_modules(__path__):
-        if module.name not in {"base", "extract"}:
+        if module.name not in {"base", "declared", "extract"}:
             importlib.import_module(f"{__name__}.{module.name}")
-    return tuple(cls() for cls in Site.__subclasses__())
+    return tuple(cls() for cls in _profiles(Site))
+
+
+def _profiles(cls: type[Site]) -> list[type[Site]]:
+    """Every subclass of `cls` that names a site (a `key`), in the order they were defined."""
+    found = []
+    for subclass in cls.__subclasses__():
+        if "key" in vars(subclass):
+            found.append(subclass)
+        found += _profiles(subclass)
+    return found
 
 
 def site_named(key: str) -> Site:

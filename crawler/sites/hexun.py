@@ -3,30 +3,20 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
-from typing import Any
 
 from parsel import Selector
-from scrapy.http import TextResponse
 
-from crawler.items import Article
-from crawler.sites.base import Channel, Site
+from crawler.sites.base import Channel
+from crawler.sites.declared import DeclaredSite
 from crawler.sites.extract import (
-    article_body,
     editor_name,
-    first_text,
-    https_url,
-    inner_html,
-    meta,
-    parse_local_datetime,
-    split_keywords,
     texts,
 )
 
 SITE_NAME = "和讯"
 
 
-class Hexun(Site):
+class Hexun(DeclaredSite):
     """hexun.com article pages (stock.hexun.com, news.hexun.com, ...)."""
 
     key = "hexun"
@@ -59,25 +49,6 @@ class Hexun(Site):
     SOURCE = (".articleName .tip a", ".tip a")
     DOC_ID = re.compile(r"/(\d+)\.html")
 
-    def parse(
-        self, response: TextResponse, channel: Channel, listing: dict[str, Any] | None = None
-    ) -> Article:
-        """Extract an article from a hexun.com page."""
-        page = Selector(text=response.text)
-        body = article_body(page, *self.BODY)
-        return self.new_article(
-            response,
-            channel,
-            title=first_text(page, *self.TITLE),
-            published=self.published(page),
-            media_source=first_text(page, *self.SOURCE),
-            editor=editor_name(" ".join(texts(body, "::text"))),
-            keywords=split_keywords(meta(page, "keywords")),
-            lead_image=https_url(meta(page, "og:image"), response.url) or self.default_image,
-            body_html=inner_html(body),
-            doc_id=self.listed_doc_id(response.url, listing or {}),
-        )
-
-    def published(self, page: Selector) -> datetime | None:
-        """Return the time printed under the title (`2019-09-26 10:56:28`, Beijing time)."""
-        return parse_local_datetime(first_text(page, *self.DATE_TEXT))
+    def editor(self, page: Selector, body: Selector) -> str:
+        """Return the editor's name from the 责任编辑 line at the end of the body's text."""
+        return editor_name(" ".join(texts(body, "::text")))

@@ -7,27 +7,21 @@ from datetime import datetime
 from typing import Any
 
 from parsel import Selector
-from scrapy.http import TextResponse
 
-from crawler.items import Article
-from crawler.sites.base import Channel, Site
+from crawler.sites.base import Channel
+from crawler.sites.declared import DeclaredSite
 from crawler.sites.extract import (
-    article_body,
-    editor_name,
     first_text,
-    https_url,
-    inner_html,
     meta,
     parse_iso_datetime,
     parse_local_datetime,
-    split_keywords,
     squash,
 )
 
 SITE_NAME = "网易财经"
 
 
-class Netease(Site):
+class Netease(DeclaredSite):
     """money.163.com article pages."""
 
     key = "netease"
@@ -63,38 +57,15 @@ class Netease(Site):
     EDITOR = ("span.ep-editor",)
     DOC_ID = re.compile(r"/([0-9A-Z]{16})(?:_\w+)?\.html")
 
-    def parse(
-        self, response: TextResponse, channel: Channel, listing: dict[str, Any] | None = None
-    ) -> Article:
-        """Extract an article from a money.163.com page."""
-        page = Selector(text=response.text)
-        body = article_body(page, *self.BODY)
-        return self.new_article(
-            response,
-            channel,
-            title=self.title(page),
-            published=self.published(page),
-            media_source=self.media_source(page),
-            editor=self.editor(page),
-            keywords=split_keywords(meta(page, "keywords")),
-            lead_image=https_url(meta(page, "og:image"), response.url) or self.default_image,
-            body_html=inner_html(body),
-            doc_id=self.listed_doc_id(response.url, listing or {}),
-        )
-
-    def title(self, page: Selector) -> str:
+    def title(self, page: Selector, listing: dict[str, Any]) -> str:
         """Return the headline from the `h1` (163's og:title breaks at a `"` in the title)."""
         return first_text(page, *self.TITLE) or squash(meta(page, "og:title"))
 
-    def published(self, page: Selector) -> datetime | None:
+    def published(self, page: Selector, listing: dict[str, Any]) -> datetime | None:
         """Return `article:published_time`, else the time printed above the text."""
         declared = parse_iso_datetime(meta(page, "article:published_time"))
         return declared or parse_local_datetime(first_text(page, *self.DATE_TEXT))
 
-    def media_source(self, page: Selector) -> str:
-        """Return the article's own source (`来源:` link); `article:author` is always 网易."""
-        return first_text(page, *self.SOURCE)
-
-    def editor(self, page: Selector) -> str:
+    def editor(self, page: Selector, body: Selector) -> str:
         """Return the editor's name, without the staff code 163 appends (`杨倩_NF4425`)."""
-        return editor_name(first_text(page, *self.EDITOR)).partition("_")[0]
+        return super().editor(page, body).partition("_")[0]

@@ -7,16 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from parsel import Selector
-from scrapy.http import TextResponse
 
-from crawler.items import Article
-from crawler.sites.base import Channel, Site
+from crawler.sites.base import Channel
+from crawler.sites.declared import DeclaredSite
 from crawler.sites.extract import (
-    article_body,
     editor_name,
     first_text,
-    https_url,
-    inner_html,
     meta,
     parse_epoch,
     parse_iso_datetime,
@@ -38,7 +34,7 @@ def _channel(pageid: str, lid: str, name: str, category: str | None = None) -> C
     )
 
 
-class Sina(Site):
+class Sina(DeclaredSite):
     """finance.sina.com.cn, news.sina.com.cn and the mobile finance.sina.cn pages."""
 
     key = "sina"
@@ -81,51 +77,45 @@ class Sina(Site):
     SOURCE = (".date-source .source", "span.time-source a", "span.time-source span")
     DOC_ID = re.compile(r"(?:doc|detail)-i([0-9a-z]+)\.")
 
-    def parse(
-        self, response: TextResponse, channel: Channel, listing: dict[str, Any] | None = None
-    ) -> Article:
-        """Extract an article from a desktop (2016 or 2018–2024) or mobile Sina page."""
-        page = Selector(text=response.text)
-        listing = listing or {}
-        body = article_body(page, *self.BODY)
-        return self.new_article(
-            response,
-            channel,
-            title=self.title(page) or squash(str(listing.get("title", ""))),
-            published=self.published(page) or self.listed_time(listing),
-            modified=parse_epoch(listing.get("mtime")),
-            media_source=self.media_source(page) or squash(str(listing.get("media_name", ""))),
-            editor=self.editor(body),
-            keywords=self.keywords(page) or split_keywords(str(listing.get("keywords", ""))),
-            lead_image=https_url(meta(page, "og:image"), response.url) or self.default_image,
-            body_html=inner_html(body),
-            doc_id=self.doc_id(page, response.url, listing),
+    def title(self, page: Selector, listing: dict[str, Any]) -> str:
+        """Return the headline: the page's `h1`, else its `og:title`, else the listing's."""
+        return (
+            first_text(page, *self.TITLE)
+            or squash(meta(page, "og:title"))
+            or squash(str(listing.get("title", "")))
         )
 
-    def title(self, page: Selector) -> str:
-        """Return the headline, from the page's `h1` or else its `og:title`."""
-        return first_text(page, *self.TITLE) or squash(meta(page, "og:title"))
-
-    def published(self, page: Selector) -> datetime | None:
-        """Return `article:published_time`, else the date printed on the page (Beijing time)."""
+    def published(self, page: Selector, listing: dict[str, Any]) -> datetime | None:
+        """Return `article:published_time`, the printed date (Beijing), or the API's `intime`."""
         declared = parse_iso_datetime(meta(page, "article:published_time"))
-        return declared or parse_local_datetime(first_text(page, *self.DATE_TEXT))
+        return (
+            declared
+            or parse_local_datetime(first_text(page, *self.DATE_TEXT))
+            or parse_epoch(listing.get("intime"))
+            or parse_epoch(listing.get("ctime"))
+        )
 
-    def listed_time(self, listing: dict[str, Any]) -> datetime | None:
-        """Return the roll API's time for the article (the seeds used `intime`)."""
-        return parse_epoch(listing.get("intime")) or parse_epoch(listing.get("ctime"))
+    def modified(self, listing: dict[str, Any]) -> datetime | None:
+        """Return the roll API's `mtime`: a later one means the article changed."""
+        return parse_epoch(listing.get("mtime"))
 
-    def media_source(self, page: Selector) -> str:
+    def media_source(self, page: Selector, listing: dict[str, Any]) -> str:
         """Return the article's own source (新京报, 参考消息, ...)."""
-        return squash(meta(page, "article:author")) or first_text(page, *self.SOURCE)
+        return (
+            squash(meta(page, "article:author"))
+            or first_text(page, *self.SOURCE)
+            or squash(str(listing.get("media_name", "")))
+        )
 
-    def editor(self, body: Selector) -> str:
+    def editor(self, page: Selector, body: Selector) -> str:
         """Return the editor's name from the body's 责任编辑 line."""
         return editor_name(" ".join(texts(body, "p ::text")))
 
-    def keywords(self, page: Selector) -> list[str]:
-        """Return the page's keywords."""
-        return split_keywords(meta(page, "keywords"))
+    def keywords(self, page: Selector, listing: dict[str, Any], title: str) -> list[str]:
+        """Return the page's keywords, else the listing's."""
+        return split_keywords(meta(page, "keywords")) or split_keywords(
+            str(listing.get("keywords", ""))
+        )
 
     def doc_id(self, page: Selector, url: str, listing: dict[str, Any]) -> str:
         """Return Sina's document id: `publishid`, else the one in the URL or the listing."""

@@ -7,15 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from parsel import Selector
-from scrapy.http import TextResponse
 
-from crawler.items import Article
-from crawler.sites.base import Channel, Site
+from crawler.sites.base import Channel
+from crawler.sites.declared import DeclaredSite
 from crawler.sites.extract import (
-    article_body,
     first_text,
-    https_url,
-    inner_html,
     meta,
     parse_local_datetime,
     script_value,
@@ -25,7 +21,7 @@ from crawler.sites.extract import (
 SITE_NAME = "证券时报网"
 
 
-class Stcn(Site):
+class Stcn(DeclaredSite):
     """stcn.com article pages (kuaixun.stcn.com, news.stcn.com, ...)."""
 
     key = "stcn"
@@ -49,42 +45,24 @@ class Stcn(Site):
     TITLE = (".intal_tit h2",)
     BODY = ("#ctrlfscont", "div.txt_con")
     INFO = (".intal_tit .info", "div.info")
-    SOURCE = re.compile(r"来源\s*[:：]\s*(\S+)")
+    SOURCE_LINE = re.compile(r"来源\s*[:：]\s*(\S+)")
     DOC_ID = re.compile(r"/(\d+)\.s?html")
 
-    def parse(
-        self, response: TextResponse, channel: Channel, listing: dict[str, Any] | None = None
-    ) -> Article:
-        """Extract an article from a stcn.com page."""
-        page = Selector(text=response.text)
-        body = article_body(page, *self.BODY)
-        return self.new_article(
-            response,
-            channel,
-            title=first_text(page, *self.TITLE),
-            published=self.published(page),
-            media_source=self.media_source(page),
-            keywords=self.keywords(page),
-            lead_image=https_url(meta(page, "og:image"), response.url) or self.default_image,
-            body_html=inner_html(body),
-            doc_id=self.doc_id(page, response.url),
-        )
-
-    def published(self, page: Selector) -> datetime | None:
+    def published(self, page: Selector, listing: dict[str, Any]) -> datetime | None:
         """Return the script's `publishdate` (it has seconds), else the printed time."""
         return parse_local_datetime(script_value(page, "publishdate")) or parse_local_datetime(
             first_text(page, *self.INFO)
         )
 
-    def media_source(self, page: Selector) -> str:
+    def media_source(self, page: Selector, listing: dict[str, Any]) -> str:
         """Return the `来源：` of the line under the title (the author is not the source)."""
-        match = self.SOURCE.search(first_text(page, *self.INFO))
+        match = self.SOURCE_LINE.search(first_text(page, *self.INFO))
         return match.group(1) if match else ""
 
-    def keywords(self, page: Selector) -> list[str]:
+    def keywords(self, page: Selector, listing: dict[str, Any], title: str) -> list[str]:
         """Return the page's keywords, which stcn separates with spaces."""
         return split_keywords(meta(page, "keywords"), r"[\s,，]+")
 
-    def doc_id(self, page: Selector, url: str) -> str:
+    def doc_id(self, page: Selector, url: str, listing: dict[str, Any]) -> str:
         """Return stcn's content id: the number in the URL, else the script's `contentid`."""
-        return self.listed_doc_id(url, {}) or script_value(page, "contentid")
+        return self.listed_doc_id(url, listing) or script_value(page, "contentid")

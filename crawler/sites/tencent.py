@@ -7,16 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from parsel import Selector
-from scrapy.http import TextResponse
 
-from crawler.items import Article
-from crawler.sites.base import Channel, Site
+from crawler.sites.base import Channel
+from crawler.sites.declared import DeclaredSite
 from crawler.sites.extract import (
-    article_body,
-    editor_name,
     first_text,
-    https_url,
-    inner_html,
     meta,
     parse_local_datetime,
     script_value,
@@ -27,7 +22,7 @@ from crawler.sites.extract import (
 SITE_NAME = "腾讯财经"
 
 
-class Tencent(Site):
+class Tencent(DeclaredSite):
     """finance.qq.com article pages (`/a/<YYYYMMDD>/<number>.htm`)."""
 
     key = "tencent"
@@ -58,41 +53,21 @@ class Tencent(Site):
     EDITOR = ("#QQeditor", ".qq_editor")
     DOC_ID = re.compile(r"/a/(\d{8})/(\d+)\.s?htm")
 
-    def parse(
-        self, response: TextResponse, channel: Channel, listing: dict[str, Any] | None = None
-    ) -> Article:
-        """Extract an article from a finance.qq.com page."""
-        page = Selector(text=response.text)
-        body = article_body(page, *self.BODY)
-        title = self.title(page)
-        return self.new_article(
-            response,
-            channel,
-            title=title,
-            published=self.published(page),
-            media_source=first_text(page, *self.SOURCE),
-            editor=editor_name(first_text(page, *self.EDITOR)),
-            keywords=self.keywords(page, title),
-            lead_image=https_url(meta(page, "og:image"), response.url) or self.default_image,
-            body_html=inner_html(body),
-            doc_id=self.doc_id(page, response.url),
-        )
-
-    def title(self, page: Selector) -> str:
+    def title(self, page: Selector, listing: dict[str, Any]) -> str:
         """Return the headline, from the `h1` or else the page script's ARTICLE_INFO."""
         return first_text(page, *self.TITLE) or squash(script_value(page, "title"))
 
-    def published(self, page: Selector) -> datetime | None:
+    def published(self, page: Selector, listing: dict[str, Any]) -> datetime | None:
         """Return ARTICLE_INFO's `pubtime`, else the time printed under the title (Beijing)."""
-        return parse_local_datetime(script_value(page, "pubtime")) or parse_local_datetime(
-            first_text(page, *self.DATE_TEXT)
+        return parse_local_datetime(script_value(page, "pubtime")) or super().published(
+            page, listing
         )
 
-    def keywords(self, page: Selector, title: str) -> list[str]:
+    def keywords(self, page: Selector, listing: dict[str, Any], title: str) -> list[str]:
         """Return the page's keywords; qq lists the headline first, which is no keyword."""
         # Split on ASCII commas only: the headline in the list may hold a fullwidth `，`.
         return [word for word in split_keywords(meta(page, "keywords"), ",") if word != title]
 
-    def doc_id(self, page: Selector, url: str) -> str:
+    def doc_id(self, page: Selector, url: str, listing: dict[str, Any]) -> str:
         """Return qq's article id: the URL's date and number (`20190923000843`)."""
-        return self.listed_doc_id(url, {}) or script_value(page, "id")
+        return self.listed_doc_id(url, listing) or script_value(page, "id")
