@@ -2,7 +2,9 @@
 
 - A 429 or 503 answer says "not now": its retry waits for the `Retry-After` the server
   sent (seconds or an HTTP date), capped at RETRY_AFTER_MAX_SECONDS, or else backs off
-  (RETRY_BACKOFF_SECONDS, doubled for each retry), instead of asking again at once.
+  (RETRY_BACKOFF_SECONDS, doubled for each retry), instead of asking again at once. The
+  whole host waits as long: the server said "not now" to the crawler, not to one URL, and
+  the other requests queued for it would only collect 429s of their own.
 - A body cut short is retried, then failed, where Scrapy would take it whole: a gzip body
   (Scrapy decompresses as much of it as it can), and an HTML page sent without a length
   whose connection closed before its `</html>` (Scrapy only flags it "partial"). Without
@@ -28,6 +30,7 @@ from scrapy.http import HtmlResponse, Request, Response
 from scrapy.settings import BaseSettings
 from scrapy.spiders import Spider
 from scrapy.statscollectors import StatsCollector
+from scrapy.utils.httpobj import urlparse_cached
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +62,8 @@ class RetryAfterMiddleware(RetryMiddleware):
         super().__init__(settings)
         self.max_wait = settings.getfloat("RETRY_AFTER_MAX_SECONDS", 60.0)
         self.backoff = settings.getfloat("RETRY_BACKOFF_SECONDS", 2.0)
+        # Per host (`host:port`): the wall-clock time before which no request goes to it.
+        self.paused_until: dict[str, float] = {}
 
     def wait_seconds(self, response: Response, retry_times: int) -> tuple[float, str]:
         """Return how long to wait before a retry, and where that delay comes from."""
@@ -82,16 +87,25 @@ class RetryAfterMiddleware(RetryMiddleware):
         result = super().process_response(request, response)
         if isinstance(result, Request) and response.status in WAIT_STATUSES:
             wait, source = self.wait_seconds(response, result.meta["retry_times"])
-            result.meta[RETRY_AT] = time.time() + wait
+            until = result.meta[RETRY_AT] = time.time() + wait
+            host = urlparse_cached(request).netloc
+            paused = until > self.paused_until.get(host, 0.0)
+            if paused:
+                self.paused_until[host] = until
             logger.info(
-                "HTTP %d <%s>: retrying in %.1fs (%s)", response.status, request.url, wait, source
-            )
+                "HTTP %d <%s>: retrying in %.1fs (%s)%s", response.status, request.url, wait,
+                source, f"; no request to {host} before then" if paused else "",
+            )  # fmt: skip
         return result
 
     async def process_request(self, request: Request) -> None:
-        """Hold a retry back until its time has come (other requests go on meanwhile)."""
+        """Hold a request back while its host is paused, and a retry until its time has come."""
         # Wall-clock time, not monotonic: a JOBDIR crawl may resume the request in a new process.
-        wait = request.meta.get(RETRY_AT, 0.0) - time.time()
+        until = max(
+            request.meta.get(RETRY_AT, 0.0),
+            self.paused_until.get(urlparse_cached(request).netloc, 0.0),
+        )
+        wait = until - time.time()
         if wait > 0:
             await asyncio.sleep(wait)
 

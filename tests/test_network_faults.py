@@ -136,6 +136,25 @@ def test_a_429_or_503_is_retried_after_its_retry_after_or_a_backoff(
     assert_archived_exactly(result, 0, 1, 2, 3, 4, 5)
 
 
+def test_a_429_pauses_every_request_to_its_host_not_only_the_retry(
+    fixtures: Path, tmp_path: Path
+) -> None:
+    # Scrapy takes the last listed pages first: the last one is refused.
+    faults = {PATHS[5]: Fault(status=429, times=1, headers={"Retry-After": "2"})}
+    # One request at a time: the other pages are asked for once the 429 is in.
+    settings = ("-s", "CONCURRENT_REQUESTS=1", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")
+    with faulty_mirror_of(fixtures, faults, LISTING) as mirror:
+        result = run(mirror, tmp_path, *settings)
+    assert result.process.returncode == 0, result.log
+    refused = mirror.arrivals[PATHS[5]][0]
+    others = [arrival for path in PATHS[:5] for arrival in mirror.arrivals[path]]
+    asked_after = sorted(arrival for arrival in others if arrival > refused)
+    assert len(asked_after) >= 3 and asked_after[0] >= refused + 1.9, (refused, sorted(others))
+    host = urlsplit(result.mirror.origin).netloc
+    log_line(result, "INFO", "HTTP 429", 5, f"(Retry-After: 2s); no request to {host} before then")
+    assert_archived_exactly(result, 0, 1, 2, 3, 4, 5)
+
+
 # --- the transport ------------------------------------------------------------------------
 
 
