@@ -52,7 +52,7 @@ PROMOTION_MAX_CHARS = 60
 MAY_BE_BOILERPLATE = re.compile("二维码|下载|APP|编辑|责编|免责声明", re.IGNORECASE)
 
 MEDIA_TAGS = ("img", "video", "audio", "picture", "svg", "table", "hr")
-# Table parts stay even when empty: removing one would shift the table's cells.
+# Kept even when empty: a table part (removing a cell would shift the others) and a rule.
 KEPT_WHEN_EMPTY = ("td", "th", "tr", "tbody", "thead", "tfoot", "hr")
 
 
