@@ -6,8 +6,8 @@ distinct article URLs; each article is one of the four real Sina fixture pages w
 Then runs, alternately, `scrapy crawl sina` (the project: parser, every pipeline, the
 archive state, N files written) and `benchmarks/bare_spider.py` (the same list pages and
 URLs fetched, nothing done with them; run outside the project so none of its components
-load, with Scrapy's defaults; and again with the project's CONCURRENT_ITEMS, the one
-Scrapy default the project changes), all with DOWNLOAD_DELAY=0, AUTOTHROTTLE_ENABLED=False,
+load, with Scrapy's defaults; and again with the project's CONCURRENT_ITEMS, the Scrapy
+setting the project changes to be faster), all with DOWNLOAD_DELAY=0, AUTOTHROTTLE_ENABLED=False,
 ROBOTSTXT_OBEY=False, LOG_LEVEL=INFO and the same concurrency. Prints, per run and as
 medians: articles per second over the whole process (start-up included) and over the
 serving window (first to last request the mirror saw), the child's CPU use, and its peak
@@ -286,7 +286,7 @@ def main() -> None:
                                str(ROOT / "benchmarks" / "bare_spider.py"),
                                "-a", f"api={api}", "-a", f"pages={pages}",
                                *settings(args.concurrency)]  # fmt: skip
-                    if kind == "bare1":  # the one Scrapy default the project changes
+                    if kind == "bare1":  # the Scrapy setting the project changes for speed
                         command += ["-s", f"CONCURRENT_ITEMS={project_settings.CONCURRENT_ITEMS}"]
                     cwd = Path(folder)  # no scrapy.cfg here: Scrapy's defaults only
                 result = run(kind, command, cwd, mirror, Path(folder) / f"{kind}.log")
