@@ -37,6 +37,14 @@ class ArchivingSpider(scrapy.Spider):
             return nullcontext()
         return counting_state_errors(self.crawler.stats, self.state.path, doing)
 
+    def note_listed_unchanged(self, keys: list[str], what: str = "articles") -> None:
+        """Mark the listed `what` that the archive holds unchanged as seen; count them."""
+        if self.state is not None and keys:
+            with self.counting_state_errors(f"mark the listed {what} as seen"):
+                self.state.touch(keys)
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("archive/listed_unchanged", len(keys))
+
     def count(self, name: str, value: int = 1) -> None:
         """Add to one of this spider's stats (`<prefix>/<name>`)."""
         assert self.crawler.stats is not None

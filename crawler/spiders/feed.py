@@ -11,7 +11,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
-from crawler.archive import ArchiveState, article_key
+from crawler.archive import article_key
 from crawler.feeds import (
     FULLTEXT_MIN_BLOCKS,
     FULLTEXT_MIN_CHARS,
@@ -80,7 +80,6 @@ class FeedSpider(ArchivingSpider):
         self.feeds = self.arguments.feeds
         self.min_blocks = FULLTEXT_MIN_BLOCKS
         self.min_chars = FULLTEXT_MIN_CHARS
-        self.state: ArchiveState | None = None
         # Archive keys met in this run: an article two feeds list is filed under the first.
         self.seen: set[str] = set()
 
@@ -203,10 +202,7 @@ class FeedSpider(ArchivingSpider):
             else:
                 stats.inc_value("feed/article/full_text")
                 yield feed_article(item, source, feed.logo)
-        if self.state is not None and unchanged:
-            with self.counting_state_errors("mark the listed items as seen"):
-                self.state.touch(unchanged)
-        stats.inc_value("archive/listed_unchanged", len(unchanged))
+        self.note_listed_unchanged(unchanged, "items")
         self.logger.info(
             "Feed %s: %d items, %d new or changed", source.url, len(feed.entries), wanted
         )

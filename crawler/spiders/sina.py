@@ -14,7 +14,7 @@ from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 from w3lib.url import add_or_replace_parameters
 
-from crawler.archive import ArchiveState, article_key
+from crawler.archive import article_key
 from crawler.items import Article
 from crawler.sites import Channel
 from crawler.sites.extract import BEIJING, parse_epoch
@@ -85,7 +85,6 @@ class SinaSpider(ArchivingSpider):
         self.api_url = ""
         self.page_size = 50
         self.referer = ""
-        self.state: ArchiveState | None = None
         # Channels whose last run was interrupted: read up to max_pages, not just the new part.
         self.unfinished: set[str] = set()
 
@@ -221,10 +220,7 @@ class SinaSpider(ArchivingSpider):
                 errback=self.request_failed,
                 cb_kwargs={"channel": channel, "listing": entry},
             )
-        if self.state is not None and unchanged:
-            with self.counting_state_errors("mark the listed articles as seen"):
-                self.state.touch(unchanged)
-        stats.inc_value("archive/listed_unchanged", len(unchanged))
+        self.note_listed_unchanged(unchanged)
         self.logger.info(
             "Channel %s (%s) page %d: %d listed, %d new or changed",
             channel.id, channel.name, page, len(entries), wanted,

@@ -17,7 +17,7 @@ from scrapy.spiders import SitemapSpider as ScrapySitemapSpider
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
-from crawler.archive import ArchiveState, article_key
+from crawler.archive import article_key
 from crawler.items import Article
 from crawler.sites import Channel, Site, all_sites, profile_for_url, site_named
 from crawler.sites.extract import parse_iso_datetime
@@ -168,7 +168,6 @@ class SitemapSpider(ArchivingSpider, ScrapySitemapSpider):
         super().__init__(**kwargs)
         self.arguments = self.read_arguments(url, categories, pattern, profile)
         self.sitemap_urls = [self.arguments.url]
-        self.state: ArchiveState | None = None
         self.started = datetime.now(UTC)
         self.sitemaps: dict[str, SitemapRead] = {}
         # Article URL → the sitemaps that listed it, with the `lastmod` each gave: an article
@@ -317,13 +316,10 @@ class SitemapSpider(ArchivingSpider, ScrapySitemapSpider):
                     errback=self.request_failed,
                     cb_kwargs={"listing": listing},
                 )
-        if self.state is not None and unchanged:
-            with self.counting_state_errors("mark the listed articles as seen"):
-                self.state.touch(unchanged)
         stats.inc_value("sitemap/entries", len(entries))
         stats.inc_value("sitemap/skipped/filtered", filtered)
         stats.inc_value("sitemap/skipped/older_than_mark", older)
-        stats.inc_value("archive/listed_unchanged", len(unchanged))
+        self.note_listed_unchanged(unchanged)
         self.logger.info(
             "Sitemap <%s>: %d listed, %d new or changed "
             "(%d not article URLs, %d older than the last run's newest, %d archived)",
