@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import codecs
 import logging
+from typing import ClassVar, Self
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
@@ -77,30 +78,49 @@ def declares_gb_but_is_utf8(response: Response) -> bool:
     )
 
 
-class MislabelledUtf8Middleware:
-    """Re-decode as UTF-8 a response whose page declares a GB charset but is valid UTF-8."""
+class RedecodingMiddleware:
+    """A downloader middleware that re-decodes a response Scrapy would read wrongly."""
+
+    enabled_setting: ClassVar[str]  # the setting that turns it on
+    stat: ClassVar[str]  # counted for every response re-decoded
 
     def __init__(self, stats: StatsCollector | None = None) -> None:
         self.stats = stats
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> MislabelledUtf8Middleware:
-        """Build the middleware, unless MISLABELLED_UTF8_ENABLED is off."""
-        if not crawler.settings.getbool("MISLABELLED_UTF8_ENABLED"):
-            raise NotConfigured("MISLABELLED_UTF8_ENABLED is off")
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """Build the middleware, unless its setting is off."""
+        if not crawler.settings.getbool(cls.enabled_setting):
+            raise NotConfigured(f"{cls.enabled_setting} is off")
         return cls(crawler.stats)
 
+    def real_encoding(self, response: Response) -> str | None:
+        """Return what the response really is in, when Scrapy would read it otherwise."""
+        raise NotImplementedError
+
     def process_response(self, request: Request, response: Response) -> Response:
-        """Return the response decoded as UTF-8 if it was mislabelled, else unchanged."""
-        if not declares_gb_but_is_utf8(response):
+        """Return the response decoded as what it really is, if Scrapy would read it wrong."""
+        encoding = self.real_encoding(response)
+        if encoding is None:
             return response
-        assert isinstance(response, TextResponse)
+        assert isinstance(response, TextResponse)  # only text is ever found misread
         logger.debug(
-            "%s declares %s but is UTF-8: decoding it as UTF-8", response, response.encoding
+            "%s: Scrapy reads it as %s, but it is %s", response, response.encoding, encoding
         )
         if self.stats is not None:
-            self.stats.inc_value("mislabelled_utf8/redecoded")
-        return response.replace(encoding="utf-8")
+            self.stats.inc_value(self.stat)
+        return response.replace(encoding=encoding)
+
+
+class MislabelledUtf8Middleware(RedecodingMiddleware):
+    """Re-decode as UTF-8 a response whose page declares a GB charset but is valid UTF-8."""
+
+    enabled_setting = "MISLABELLED_UTF8_ENABLED"
+    stat = "mislabelled_utf8/redecoded"
+
+    def real_encoding(self, response: Response) -> str | None:
+        """Return UTF-8 for a page that declares GB but is UTF-8."""
+        return "utf-8" if declares_gb_but_is_utf8(response) else None
 
 
 def is_chinese(character: str) -> bool:
@@ -149,28 +169,12 @@ def guessed_encoding(response: Response) -> str | None:
     return guess if guess and codecs.lookup(response.encoding).name != guess else None
 
 
-class GuessCharsetMiddleware:
+class GuessCharsetMiddleware(RedecodingMiddleware):
     """Re-decode a page labelled ISO-8859-1 or not at all by its declaration or its bytes."""
 
-    def __init__(self, stats: StatsCollector | None = None) -> None:
-        self.stats = stats
+    enabled_setting = "CHARSET_GUESS_ENABLED"
+    stat = "charset_guess/redecoded"
 
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> GuessCharsetMiddleware:
-        """Build the middleware, unless CHARSET_GUESS_ENABLED is off."""
-        if not crawler.settings.getbool("CHARSET_GUESS_ENABLED"):
-            raise NotConfigured("CHARSET_GUESS_ENABLED is off")
-        return cls(crawler.stats)
-
-    def process_response(self, request: Request, response: Response) -> Response:
-        """Return the response decoded as what it really is, if Scrapy would read it wrong."""
-        encoding = guessed_encoding(response)
-        if encoding is None:
-            return response
-        logger.debug(
-            "%s is labelled %s but reads as %s",
-            response, header_charset(response) or "nothing", encoding,
-        )  # fmt: skip
-        if self.stats is not None:
-            self.stats.inc_value("charset_guess/redecoded")
-        return response.replace(encoding=encoding)
+    def real_encoding(self, response: Response) -> str | None:
+        """Return the page's real encoding when Scrapy would read it wrong (see above)."""
+        return guessed_encoding(response)
