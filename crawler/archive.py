@@ -207,20 +207,20 @@ class ArchiveState:
 
     def lookup(self, key: str) -> Record | None:
         """Return the record of an article by key."""
-        row = self.connection.execute("SELECT * FROM articles WHERE key = ?", (key,)).fetchone()
-        return Record(**dict(row)) if row else None
+        return self._first("key = ?", key)
 
     def lookup_url(self, url: str) -> Record | None:
         """Return the record of the article at this URL (canonicalised), whatever its key."""
-        row = self.connection.execute(
-            "SELECT * FROM articles WHERE url = ? LIMIT 1", (canonicalize_url(url),)
-        ).fetchone()
-        return Record(**dict(row)) if row else None
+        return self._first("url = ?", canonicalize_url(url))
 
     def lookup_identity(self, title: str, date: str) -> Record | None:
         """Return the record of the article with this title and date, if any."""
+        return self._first("title = ? AND date = ?", title, date)
+
+    def _first(self, condition: str, *values: str) -> Record | None:
+        """Return the first record that meets an SQL condition, if any."""
         row = self.connection.execute(
-            "SELECT * FROM articles WHERE title = ? AND date = ? LIMIT 1", (title, date)
+            f"SELECT * FROM articles WHERE {condition} LIMIT 1", values
         ).fetchone()
         return Record(**dict(row)) if row else None
 
@@ -344,10 +344,16 @@ def remove_stale_temporary_files(root: Path) -> int:
     return removed
 
 
+def archive_root(settings: BaseSettings) -> Path:
+    """Return the archive's folder (MARKDOWN_EXPORT_DIR)."""
+    return Path(settings.get("MARKDOWN_EXPORT_DIR", "output"))
+
+
 def state_path(settings: BaseSettings) -> Path:
     """Return where the settings put the state database (ARCHIVE_STATE_PATH)."""
-    root = Path(settings.get("MARKDOWN_EXPORT_DIR", "output"))
-    return Path(settings.get("ARCHIVE_STATE_PATH") or state_folder(root) / "state.db")
+    return Path(
+        settings.get("ARCHIVE_STATE_PATH") or state_folder(archive_root(settings)) / "state.db"
+    )
 
 
 @contextmanager
@@ -381,8 +387,11 @@ class ArchiveExtension:
         settings = crawler.settings
         if not settings.getbool("ARCHIVE_ENABLED", True):
             raise NotConfigured("ARCHIVE_ENABLED is off")
-        root = Path(settings.get("MARKDOWN_EXPORT_DIR", "output"))
-        extension = cls(root, state_path(settings), settings.getfloat("ARCHIVE_STATE_TIMEOUT", 30))
+        extension = cls(
+            archive_root(settings),
+            state_path(settings),
+            settings.getfloat("ARCHIVE_STATE_TIMEOUT", 30),
+        )
         crawler.signals.connect(extension.spider_opened, signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signals.spider_closed)
         extension.open()
@@ -439,7 +448,7 @@ def run_under_lock(settings: BaseSettings, run: Callable[[], None]) -> int:
     if not settings.getbool("ARCHIVE_ENABLED", True):
         run()
         return 0
-    root = Path(settings.get("MARKDOWN_EXPORT_DIR", "output"))
+    root = archive_root(settings)
     try:
         with archive_lock(root):
             removed = remove_stale_temporary_files(root)

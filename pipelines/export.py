@@ -21,6 +21,7 @@ from crawler.archive import (
     ArchiveExtension,
     ArchiveState,
     Record,
+    archive_root,
     article_key,
     counting_state_errors,
     document_identity,
@@ -114,7 +115,7 @@ class MarkdownExportPipeline:
         assert crawler.stats is not None
         archive = crawler.get_extension(ArchiveExtension)
         return cls(
-            Path(settings.get("MARKDOWN_EXPORT_DIR", "output")),
+            archive_root(settings),
             tuple(settings.getlist("MARKDOWN_EXTRA_FIELDS")),
             crawler.stats,
             archive.state if archive else None,
