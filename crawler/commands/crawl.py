@@ -6,9 +6,9 @@ import argparse
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
-from scrapy.spiderloader import get_spider_loader
 
 from crawler.archive import run_under_lock
+from crawler.commands import check_spider_arguments
 
 
 class Command(ScrapyCrawlCommand):
@@ -18,15 +18,10 @@ class Command(ScrapyCrawlCommand):
         """Check the spider's arguments with its `read_arguments`, if it has one, then crawl."""
         if len(args) == 1 and self.settings is not None:
             try:
-                spider_class = get_spider_loader(self.settings).load(args[0])
-            except KeyError:
-                spider_class = None
-            read_arguments = getattr(spider_class, "read_arguments", None)
-            if read_arguments is not None:
-                try:
-                    read_arguments(**opts.spargs)
-                except (TypeError, ValueError) as error:
-                    raise UsageError(str(error), print_help=False) from None
+                # An unknown spider is left to Scrapy's own crawl, which says so.
+                check_spider_arguments(self.settings, args[0], opts.spargs)
+            except (TypeError, ValueError) as error:
+                raise UsageError(str(error), print_help=False) from None
         assert self.settings is not None
         status = run_under_lock(self.settings, lambda: super(Command, self).run(args, opts))
         self.exitcode = status or self.exitcode

@@ -16,6 +16,7 @@ from scrapy.settings import BaseSettings
 from scrapy.spiderloader import get_spider_loader
 
 from crawler.archive import LOCKED_EXIT_STATUS, run_under_lock
+from crawler.commands import check_spider_arguments
 
 logger = logging.getLogger(__name__)
 
@@ -61,15 +62,11 @@ def read_sources(settings: BaseSettings) -> list[Source]:
 def check_source(settings: BaseSettings, source: Source) -> None:
     """Fail early, with a usage error, on an unknown spider or bad arguments."""
     try:
-        spider_class = get_spider_loader(settings).load(source.spider)
-    except KeyError:
-        raise UsageError(f"refresh source {source}: no spider named {source.spider!r}") from None
-    read_arguments = getattr(spider_class, "read_arguments", None)
-    if read_arguments is not None:
-        try:
-            read_arguments(**source.arguments)
-        except (TypeError, ValueError) as error:
-            raise UsageError(f"refresh source {source}: {error}") from None
+        known = check_spider_arguments(settings, source.spider, source.arguments)
+    except (TypeError, ValueError) as error:
+        raise UsageError(f"refresh source {source}: {error}") from None
+    if not known:
+        raise UsageError(f"refresh source {source}: no spider named {source.spider!r}")
 
 
 @dataclass
