@@ -130,7 +130,7 @@ class MarkdownExportPipeline:
         exporter.finish_exporting()
         return buffer.getvalue()
 
-    def target_path(self, adapter: ItemAdapter, identity: tuple[str, str] | None) -> Path:
+    def target_path(self, adapter: ItemAdapter, identity: tuple[str, str]) -> Path:
         """Return the article's file: named after its title, suffixed if another has it."""
         folder = article_folder(self.root, tuple(adapter["categories"]))
         path = folder / safe_name(adapter["title"], ".md")
@@ -138,12 +138,12 @@ class MarkdownExportPipeline:
             return path
         return folder / safe_name(adapter["title"], f"_{clash_suffix(adapter)}.md")
 
-    def known_record(self, key: str, identity: tuple[str, str] | None) -> Record | None:
+    def known_record(self, key: str, identity: tuple[str, str]) -> Record | None:
         """Find the article in the state by key, else (state rebuilt from files) by identity."""
         if self.state is None:
             return None
         known = self.state.lookup(key)
-        if known is None and identity is not None:
+        if known is None:
             adoptable = self.state.lookup_identity(*identity)
             if adoptable is not None and adoptable.key.startswith("file:"):
                 known = adoptable
@@ -178,8 +178,8 @@ class MarkdownExportPipeline:
             return item
         path = self.root / known.path if known else self.target_path(adapter, identity)
         try:
-            unchanged = path.exists() and path.read_bytes() == data
             existed = path.exists()
+            unchanged = existed and path.read_bytes() == data
             if not unchanged:
                 write_atomically(path, data)
         except OSError as error:
@@ -203,7 +203,7 @@ class MarkdownExportPipeline:
         adapter: ItemAdapter,
         path: Path,
         data: bytes,
-        identity: tuple[str, str] | None,
+        identity: tuple[str, str],
     ) -> None:
         """Record the article's file and content in the archive state.
 
@@ -214,7 +214,7 @@ class MarkdownExportPipeline:
             return
         now = utc_now()
         published, modified = adapter.get("published"), adapter.get("modified")
-        title, date = identity or (adapter["title"], "")
+        title, date = identity
         doing = f"record {path} <{adapter['url']}>"
         with counting_state_errors(self.stats, self.state.path, doing):
             self.state.record(
