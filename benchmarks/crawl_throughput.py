@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import re
 import resource
 import statistics
@@ -42,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benchmarks import load_average, machine_line  # noqa: E402
 from crawler import settings as project_settings  # noqa: E402
 from crawler.mirror import Mirror, MirrorHandler, Route, serve  # noqa: E402
 
@@ -263,10 +263,7 @@ def main() -> None:
     args = parser.parse_args()
     count, pages = args.articles, -(-args.articles // PAGE_SIZE)
 
-    print(
-        f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}"
-        f"; load average {os.getloadavg()[0]:.2f}"
-    )
+    print(f"{machine_line()}; {load_average()}")
     print(f"{count} articles on {pages} list pages; CONCURRENT_REQUESTS={args.concurrency}")
     runs: list[Run] = []
     mirror = BenchMirror(count)

@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
-import platform
 import statistics
 import sys
 import time
@@ -37,6 +35,7 @@ if str(ROOT) not in sys.path:
 
 import trafilatura  # noqa: E402
 
+from benchmarks import load_average, machine_line  # noqa: E402
 from benchmarks.quality import OurPipeline, Page, real_pages, table  # noqa: E402
 from pipelines.markdown import format_article  # noqa: E402
 
@@ -61,10 +60,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=10, help="calls per round and page")
     args = parser.parse_args()
 
-    print(
-        f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}"
-        f", trafilatura {trafilatura.__version__}; load average {os.getloadavg()[0]:.2f}"
-    )
+    print(f"{machine_line()}, trafilatura {trafilatura.__version__}; {load_average()}")
     pipeline = OurPipeline()
     pages = real_pages()
     bodies = {page.name: page.path.read_bytes() for page in pages}

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import os
-import platform
 import sys
 from collections import Counter
 from dataclasses import dataclass
@@ -34,6 +32,7 @@ from scrapy.http import HtmlResponse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import machine_line  # noqa: E402
 from crawler.sites import site_named  # noqa: E402
 from pipelines.boilerplate import remove_boilerplate  # noqa: E402
 from pipelines.clean import clean_html  # noqa: E402
@@ -96,9 +95,7 @@ def measure(page: Path) -> Overlap:
 
 
 def main() -> None:
-    print(
-        f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}"
-    )
+    print(machine_line())
     pages = sorted((FIXTURES / "other").glob("*.html")) + sorted((FIXTURES / "sina").glob("*.html"))
     header = (
         "| page | expected chars | generic chars | P | R | F1 | P in order | R in order "

@@ -19,8 +19,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
-import os
-import platform
 import pstats
 import sys
 import tempfile
@@ -32,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benchmarks import load_average, machine_line  # noqa: E402
 from benchmarks.quality import OurPipeline, Page, real_pages  # noqa: E402
 from crawler.items import Article  # noqa: E402
 
@@ -122,10 +121,7 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=400)
     parser.add_argument("--top", type=int, default=25)
     args = parser.parse_args()
-    print(
-        f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}"
-        f"; load average {os.getloadavg()[0]:.2f}"
-    )
+    print(f"{machine_line()}; {load_average()}")
     pages = sina_pages()
     with tempfile.TemporaryDirectory() as folder:
         pipeline = OurPipeline(Path(folder) / "timed")

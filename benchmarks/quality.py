@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import re
 import sys
 from collections import Counter
@@ -54,6 +53,7 @@ from scrapy.http import HtmlResponse, Request, TextResponse  # noqa: E402
 from scrapy.utils.misc import build_from_crawler, load_object  # noqa: E402
 from scrapy.utils.test import get_crawler  # noqa: E402
 
+from benchmarks import machine_line  # noqa: E402
 from crawler import settings as project_settings  # noqa: E402
 from crawler.encoding import MislabelledUtf8Middleware  # noqa: E402
 from crawler.items import Article  # noqa: E402
@@ -372,8 +372,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--leaks", action="store_true", help="print every leaked line")
     args = parser.parse_args()
-    print(f"machine: {platform.platform()}, Python {sys.version.split()[0]}, "
-          f"trafilatura {trafilatura.__version__}")  # fmt: skip
+    print(f"{machine_line()}, trafilatura {trafilatura.__version__}")
     report(measure(), show_leaks=args.leaks)
 
 

@@ -15,7 +15,6 @@ import hashlib
 import json
 import multiprocessing
 import os
-import platform
 import random
 import re
 import subprocess
@@ -28,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import machine_line  # noqa: E402
 from crawler.archive import ArchiveState, state_folder  # noqa: E402
 from crawler.items import Article  # noqa: E402
 from crawler.mirror import Mirror, Route, serve  # noqa: E402
@@ -128,9 +128,7 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=100_000)
     args = parser.parse_args()
 
-    print(
-        f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}"
-    )
+    print(machine_line())
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder) / "archive"
         started = time.monotonic()
