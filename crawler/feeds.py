@@ -44,7 +44,6 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
-import lxml.html
 from scrapy.http import TextResponse
 
 from crawler.items import Article
@@ -257,7 +256,7 @@ def entry_title(entry: Any) -> str:
     detail = dict.get(entry, "title_detail") or {}
     title = str(dict.get(entry, "title") or "")
     if "html" in str(detail.get("type", "")) and title.strip():
-        title = lxml.html.fragment_fromstring(title, create_parent="div").text_content()
+        title = "".join(parse_fragment(title).itertext())
     return squash(title)
 
 
