@@ -18,6 +18,7 @@ from pipelines.boilerplate import _has_text, _text
 from pipelines.html import parse_fragment
 from pipelines.markdown import EXTRA_FIELD_KEYS, article_identity, format_article
 from tests.documents import FIXTURES
+from tests.test_hostile_values import ARTICLE  # the same sample article
 
 PAGES = sorted((FIXTURES / "sina").glob("*.html")) + sorted((FIXTURES / "other").glob("*.html"))
 TRICKY_PAGE = """<html><head>
@@ -89,18 +90,6 @@ texts = st.text(max_size=60)
 times = st.datetimes(
     min_value=datetime(1000, 1, 1), timezones=st.sampled_from([UTC, timezone(timedelta(hours=8))])
 )
-ARTICLE = Article(
-    url="https://finance.sina.com.cn/roll/2024-01-02/doc-iabc.shtml",
-    site="新浪财经",
-    channel="1686",
-    categories=("金融", "新浪财经", "新浪财经－国內"),
-    title="标题",
-    published=datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC),
-    lead_image="https://n.sinaimg.cn/a.jpg",
-    body_html="<p>　　正文。</p>",
-    doc_id="abc",
-)
-
 
 articles = st.builds(
     dataclasses.replace,
