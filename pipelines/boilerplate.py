@@ -15,7 +15,7 @@ import re
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
-from crawler.sites.extract import https_url
+from crawler.sites.extract import https_url, squash
 from pipelines.html import (
     blocks_of,
     holding,
@@ -61,7 +61,7 @@ def _raw_text(element: etree._Element) -> str:
 
 
 def _text(element: etree._Element) -> str:
-    return " ".join(_raw_text(element).split())
+    return squash(_raw_text(element))
 
 
 def _has_text(element: etree._Element) -> bool:
@@ -93,9 +93,10 @@ def remove_boilerplate_lines(root: etree._Element) -> None:
     if not MAY_BE_BOILERPLATE.search(_raw_text(root)):
         return
     for element in innermost_blocks(root):
-        if element.getparent() is None or not MAY_BE_BOILERPLATE.search(_raw_text(element)):
+        raw = _raw_text(element)
+        if element.getparent() is None or not MAY_BE_BOILERPLATE.search(raw):
             continue
-        text = _text(element)
+        text = squash(raw)
         if len(text) <= PROMOTION_MAX_CHARS and PROMOTIONS.search(text):
             # The QR code or app icon usually sits in an image-only block just before.
             previous = element.getprevious()
