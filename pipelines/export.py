@@ -27,6 +27,7 @@ from crawler.archive import (
     document_identity,
     utc_now,
 )
+from crawler.sites.extract import squash
 from pipelines.markdown import MarkdownItemExporter, article_identity
 
 logger = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ def safe_name(text: str, suffix: str = "", fallback: str = "untitled") -> str:
     Names Windows reserves (`CON`, `NUL`, `COM1`, ...) get a leading `_`, so an archive
     copied to any system keeps every file.
     """
-    name = " ".join(_UNSAFE_NAME_CHARS.sub("_", text).split()).strip(" .") or fallback
+    name = squash(_UNSAFE_NAME_CHARS.sub("_", text)).strip(" .") or fallback
     if name.split(".")[0].strip().upper() in WINDOWS_RESERVED_NAMES:
         name = "_" + name
     budget = MAX_NAME_BYTES - len(suffix.encode())
