@@ -37,7 +37,7 @@ import trafilatura  # noqa: E402
 
 from benchmarks import load_average, machine_line  # noqa: E402
 from benchmarks.quality import OurPipeline, Page, real_pages, table  # noqa: E402
-from pipelines.markdown import format_article  # noqa: E402
+from crawler.archive.document import format_article  # noqa: E402
 
 
 def ours(pipeline: OurPipeline, page: Page, body: bytes) -> str:

@@ -46,11 +46,16 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 from scrapy.http import TextResponse
 
+from crawler.common.html import (
+    absolutize_urls,
+    innermost_blocks,
+    parse_fragment,
+    serialize_fragment,
+)
+from crawler.common.text import squash
+from crawler.common.urls import https_url
 from crawler.items import Article
 from crawler.sites import Channel, Site, all_sites, profile_for_url, site_for_url, site_named
-from crawler.sites.extract import https_url, squash
-from pipelines.clean import absolutize_urls
-from pipelines.html import innermost_blocks, parse_fragment, serialize_fragment
 
 FULLTEXT_CHOICES = ("auto", "yes", "no")
 # The `auto` rule's defaults (settings FEED_FULLTEXT_MIN_BLOCKS / FEED_FULLTEXT_MIN_CHARS):

@@ -67,7 +67,7 @@ ITEM_PIPELINES = {
     "pipelines.validate.ValidatePipeline": 300,
     "pipelines.export.MarkdownExportPipeline": 900,
 }
-EXTENSIONS = {"crawler.archive.ArchiveExtension": 100}
+EXTENSIONS = {"crawler.archive.extension.ArchiveExtension": 100}
 LOG_FORMATTER = "crawler.logformatter.ArticleLogFormatter"
 LOG_LEVEL = "INFO"
 

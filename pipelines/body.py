@@ -12,10 +12,10 @@ from typing import Any
 
 from itemadapter import ItemAdapter
 
+from crawler.common.html import parse_fragment, serialize_fragment
 from crawler.sites import site_named
 from pipelines.boilerplate import first_image_of_tree, strip_boilerplate
 from pipelines.clean import clean_tree
-from pipelines.html import parse_fragment, serialize_fragment
 from pipelines.sanitize import sanitize_html
 
 

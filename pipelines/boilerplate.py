@@ -15,8 +15,7 @@ import re
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
-from crawler.sites.extract import https_url, squash
-from pipelines.html import (
+from crawler.common.html import (
     blocks_of,
     holding,
     innermost_blocks,
@@ -24,6 +23,8 @@ from pipelines.html import (
     parse_fragment,
     serialize_fragment,
 )
+from crawler.common.text import squash
+from crawler.common.urls import https_url
 
 # Selectors that mark boilerplate on any site; each site adds its own (`Site.boilerplate`).
 GENERIC_SELECTORS = (

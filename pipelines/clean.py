@@ -16,8 +16,7 @@ import re
 
 from lxml import etree
 
-from crawler.sites.extract import absolute_url
-from pipelines.html import drop_tree, parse_fragment, serialize_fragment
+from crawler.common.html import absolutize_urls, drop_tree, parse_fragment, serialize_fragment
 from pipelines.sanitize import sanitize_html
 
 UNWANTED_TAGS = (
@@ -64,16 +63,6 @@ def remove_images_without_source(root: etree._Element) -> None:
     for img in list(root.iter("img")):
         if not img.get("src", "").strip():
             drop_tree(img)
-
-
-def absolutize_urls(root: etree._Element, base_url: str) -> None:
-    """Make image and link URLs absolute (protocol-relative ones become https)."""
-    for element, attribute in [(img, "src") for img in root.iter("img")] + [
-        (a, "href") for a in root.iter("a")
-    ]:
-        value = element.get(attribute)
-        if value and not value.startswith("#"):
-            element.set(attribute, absolute_url(value, base_url))
 
 
 def mark_images_no_referrer(root: etree._Element) -> None:

@@ -17,18 +17,11 @@ from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.statscollectors import StatsCollector
 from w3lib.url import canonicalize_url
 
-from crawler.archive import (
-    ArchiveExtension,
-    ArchiveState,
-    Record,
-    archive_root,
-    article_key,
-    counting_state_errors,
-    document_identity,
-    utc_now,
-)
-from crawler.sites.extract import squash
-from pipelines.markdown import MarkdownItemExporter, article_identity
+from crawler.archive.document import MarkdownItemExporter, article_identity, document_identity
+from crawler.archive.extension import ArchiveExtension
+from crawler.archive.state import ArchiveState, Record, archive_root, counting_state_errors, utc_now
+from crawler.common.text import squash
+from crawler.listing import article_key
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
-from pipelines.html import parse_fragment
+from crawler.common.html import parse_fragment
 
 
 # The pipeline reads a body's text twice (is there any? is it garbled?): parse it once.

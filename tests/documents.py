@@ -11,7 +11,7 @@ from pathlib import Path
 
 import lxml.html
 
-from pipelines.html import BLOCK_TAGS
+from crawler.common.html import BLOCK_TAGS
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"

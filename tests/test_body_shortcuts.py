@@ -19,6 +19,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from parsel import Selector
 
+from crawler.common.html import (
+    _BLANK_LINES,
+    ASCII_SPACE,
+    innermost_blocks,
+    is_block,
+    parse_fragment,
+    serialize_fragment,
+)
 from crawler.sites import all_sites
 from crawler.sites.extract import first_match, texts
 from pipelines.body import article_body
@@ -35,14 +43,6 @@ from pipelines.boilerplate import (
     remove_empty_blocks,
 )
 from pipelines.clean import clean_html
-from pipelines.html import (
-    _BLANK_LINES,
-    ASCII_SPACE,
-    innermost_blocks,
-    is_block,
-    parse_fragment,
-    serialize_fragment,
-)
 from tests.documents import FIXTURES
 
 PAGES = sorted((FIXTURES / "sina").glob("*.html")) + sorted((FIXTURES / "other").glob("*.html"))

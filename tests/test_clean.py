@@ -7,17 +7,16 @@ from datetime import datetime, timedelta, timezone
 import lxml.html
 import pytest
 
+from crawler.common.html import absolutize_urls, parse_fragment, serialize_fragment
 from crawler.items import Article
 from pipelines.body import ArticleBodyPipeline
 from pipelines.clean import (
-    absolutize_urls,
     clean_html,
     mark_images_no_referrer,
     remove_script_attributes,
     remove_unwanted_nodes,
     resolve_lazy_images,
 )
-from pipelines.html import parse_fragment, serialize_fragment
 
 PAGE_URL = "https://finance.sina.com.cn/roll/2018-12-28/doc-ihqfskcn2160999.shtml"
 

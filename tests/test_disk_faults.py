@@ -15,8 +15,9 @@ import pytest
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
-from crawler.archive import ArchiveState, article_key
+from crawler.archive.state import ArchiveState
 from crawler.items import Article
+from crawler.listing import article_key
 from pipelines.export import MarkdownExportPipeline
 from tests.crawling import crawl, mirror_of, refresh
 from tests.test_export import ARTICLE, article, files_under, stat

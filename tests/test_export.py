@@ -16,9 +16,9 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.test import get_crawler
 
+from crawler.archive.document import format_article
 from crawler.items import Article
 from pipelines.export import MarkdownExportPipeline, article_folder, safe_name, write_atomically
-from pipelines.markdown import format_article
 
 BEIJING = timezone(timedelta(hours=8))
 SINA_1686 = ("金融", "新浪财经", "新浪财经－国內")

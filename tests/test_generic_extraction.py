@@ -16,8 +16,8 @@ import pytest
 import yaml
 from scrapy.http import HtmlResponse
 
+from crawler.common.dates import BEIJING
 from crawler.sites import Channel, ExtractionError, profile_for_url, site_for_url, site_named
-from crawler.sites.extract import BEIJING
 from crawler.sites.generic import drop_link_blocks
 from tests.documents import (
     FIXTURES,

@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scrapy.utils.test import get_crawler
 
+from crawler.archive.document import format_article, one_line
 from crawler.items import Article
 from pipelines.export import MarkdownExportPipeline, safe_name
-from pipelines.markdown import format_article, one_line
 
 ARTICLE = Article(
     url="https://finance.sina.com.cn/roll/2024-01-02/doc-iabc.shtml",

@@ -11,8 +11,7 @@ import frontmatter
 import pytest
 import yaml
 
-from crawler.items import Article
-from pipelines.markdown import (
+from crawler.archive.document import (
     MarkdownItemExporter,
     SeedLayoutHandler,
     format_article,
@@ -20,6 +19,7 @@ from pipelines.markdown import (
     plain_or_quoted,
     quoted_title,
 )
+from crawler.items import Article
 from tests.documents import FIXTURES, split_document
 
 SINA_1686 = ("金融", "新浪财经", "新浪财经－国內")

@@ -11,10 +11,10 @@ from urllib.parse import urlsplit
 import pytest
 from scrapy.http import HtmlResponse
 
+from crawler.common.html import parse_fragment
 from crawler.encoding import guessed_encoding
 from crawler.mirror import mirror_path
 from crawler.retry import gzip_problem, retry_after_seconds
-from pipelines.html import parse_fragment
 from pipelines.validate import garbled_share
 from tests.crawling import Crawl, add_page, crawl, roll_page
 from tests.documents import (

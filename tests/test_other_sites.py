@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 from scrapy.http import HtmlResponse
 
+from crawler.common.dates import BEIJING
+from crawler.common.text import editor_name, split_keywords
 from crawler.items import Article
 from crawler.sites import ExtractionError, Site, site_for_url, site_named
-from crawler.sites.extract import BEIJING, article_body, editor_name, script_value, split_keywords
+from crawler.sites.extract import article_body, script_value
 from pipelines.boilerplate import remove_boilerplate
 from pipelines.clean import clean_html
 from tests.documents import (

@@ -15,7 +15,8 @@ import pytest
 import yaml
 from scrapy.utils.test import get_crawler
 
-from crawler.archive import LOCKED_EXIT_STATUS, ArchiveState
+from crawler.archive.run import LOCKED_EXIT_STATUS
+from crawler.archive.state import ArchiveState
 from crawler.items import Article
 from crawler.mirror import Mirror, Route, mirror_path
 from pipelines.export import MarkdownExportPipeline
@@ -375,7 +376,7 @@ def test_an_article_archived_by_one_source_is_not_rewritten_by_another(tmp_path:
     crawler = get_crawler(
         settings_dict={
             "MARKDOWN_EXPORT_DIR": str(tmp_path),
-            "EXTENSIONS": {"crawler.archive.ArchiveExtension": 100},
+            "EXTENSIONS": {"crawler.archive.extension.ArchiveExtension": 100},
         }
     )
     pipeline = MarkdownExportPipeline.from_crawler(crawler)

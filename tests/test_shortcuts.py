@@ -11,12 +11,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from parsel import Selector
 
-from crawler.archive import document_identity
+from crawler.archive.document import (
+    EXTRA_FIELD_KEYS,
+    article_identity,
+    document_identity,
+    format_article,
+)
+from crawler.common.html import parse_fragment
 from crawler.items import Article
 from crawler.sites.extract import inner_html, meta
 from pipelines.boilerplate import _has_text, _text
-from pipelines.html import parse_fragment
-from pipelines.markdown import EXTRA_FIELD_KEYS, article_identity, format_article
 from tests.documents import FIXTURES
 from tests.test_hostile_values import ARTICLE  # the same sample article
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from scrapy.http import HtmlResponse
 
+from crawler.common.dates import BEIJING
 from crawler.sites import ExtractionError, site_for_url, site_named
-from crawler.sites.extract import BEIJING
 from tests.documents import FIXTURES, page_meta
 
 SINA = site_named("sina")

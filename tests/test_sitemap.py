@@ -13,10 +13,10 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from crawler.archive import ArchiveState
+from crawler.archive.state import ArchiveState
+from crawler.common.dates import BEIJING
 from crawler.mirror import Mirror, Route, mirror_path
 from crawler.sites import all_sites, profile_for_url
-from crawler.sites.extract import BEIJING
 from crawler.spiders.sitemap import SitemapSpider
 from tests.crawling import FAST, Crawl, add_page, mirror_of
 from tests.documents import (

@@ -7,7 +7,7 @@ import argparse
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from crawler.archive import run_under_lock
+from crawler.archive.run import run_under_lock
 from crawler.commands import check_spider_arguments
 
 

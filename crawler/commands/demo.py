@@ -10,7 +10,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.utils.conf import closest_scrapy_cfg
 
-from crawler.archive import run_under_lock
+from crawler.archive.run import run_under_lock
 from crawler.mirror import Mirror, serve
 
 logger = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings
 from scrapy.spiderloader import get_spider_loader
 
-from crawler.archive import LOCKED_EXIT_STATUS, run_under_lock
+from crawler.archive.run import LOCKED_EXIT_STATUS, run_under_lock
 from crawler.commands import check_spider_arguments
 
 logger = logging.getLogger(__name__)

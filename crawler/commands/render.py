@@ -16,10 +16,10 @@ from scrapy.http import Request, Response, TextResponse
 from scrapy.settings import BaseSettings
 from scrapy.utils.misc import load_object
 
+from crawler.archive.document import MarkdownItemExporter
 from crawler.items import Article
 from crawler.sites import Channel, ExtractionError, Site, profile_for_url, site_named
 from crawler.sites.generic import Generic
-from pipelines.markdown import MarkdownItemExporter
 
 
 class RenderSpider(scrapy.Spider):

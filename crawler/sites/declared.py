@@ -8,18 +8,12 @@ from typing import Any, ClassVar
 from parsel import Selector
 from scrapy.http import TextResponse
 
+from crawler.common.dates import parse_local_datetime
+from crawler.common.text import editor_name, split_keywords
+from crawler.common.urls import https_url
 from crawler.items import Article
 from crawler.sites.base import Channel, Site
-from crawler.sites.extract import (
-    article_body,
-    editor_name,
-    first_text,
-    https_url,
-    inner_html,
-    meta,
-    parse_local_datetime,
-    split_keywords,
-)
+from crawler.sites.extract import article_body, first_text, inner_html, meta
 
 
 class DeclaredSite(Site):

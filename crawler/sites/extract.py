@@ -1,40 +1,18 @@
-"""Helpers shared by site parsers: first matching text, meta tags, script values, dates, URLs."""
+"""Helpers shared by site parsers: first matching text, meta tags, script values, body nodes."""
 
 from __future__ import annotations
 
 import functools
 import re
 import weakref
-from datetime import UTC, datetime, timedelta, timezone
 from typing import cast
-from urllib.parse import urljoin
 
 from lxml import etree
 from parsel import Selector, SelectorList
 from parsel.csstranslator import HTMLTranslator
 
+from crawler.common.text import squash
 from crawler.sites.base import ExtractionError
-
-# China has kept UTC+8 without daylight saving since 1991, so a fixed offset is exact and
-# needs no tz database on the machine.
-BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
-
-_TAB_OR_NEWLINE = re.compile(r"[\t\n\r]")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-_CHINESE_DATETIME = re.compile(
-    r"(?P<y>\d{4})\s*[年/.-]\s*(?P<m>\d{1,2})\s*[月/.-]\s*(?P<d>\d{1,2})\s*日?"
-    r"\s*(?P<H>\d{1,2})[:：](?P<M>\d{2})(?:[:：](?P<S>\d{2}))?"
-)
-
-# The editor line many Chinese news sites print: `责任编辑：NAME`, `（责任编辑： CODE）`.
-_EDITOR_LINE = re.compile(r"责任编辑\s*[:：]\s*([^\s()（）]+)")
-
-
-def squash(text: str) -> str:
-    """Collapse runs of whitespace (ideographic spaces included) into one space, trimmed."""
-    return " ".join(text.split())
-
 
 # `#id` and `tag#id`: libxml2 keeps a page's ids in a table, so XPath's `id()` finds the
 # element at once, where the CSS query visits every element of the page.
@@ -119,17 +97,6 @@ def script_value(selector: Selector, name: str) -> str:
     return ""
 
 
-def split_keywords(text: str, separators: str = r"[,，]") -> list[str]:
-    """Split a keywords list (a `<meta name="keywords">` value) into its words."""
-    return [word.strip() for word in re.split(separators, text) if word.strip()]
-
-
-def editor_name(text: str) -> str:
-    """Return the name (or staff code) after `责任编辑：` in text, or an empty string."""
-    match = _EDITOR_LINE.search(text)
-    return match.group(1) if match else ""
-
-
 def article_body(selector: Selector, *css: str) -> Selector:
     """Return the first element one of `css` matches: the article body container.
 
@@ -154,55 +121,3 @@ def inner_html(node: Selector) -> str:
         + (child.tail or "")
         for child in element
     )
-
-
-def parse_iso_datetime(value: str) -> datetime | None:
-    """Parse an ISO 8601 time; one without an offset is taken as Beijing time."""
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=BEIJING)
-
-
-def parse_local_datetime(text: str, tz: timezone = BEIJING) -> datetime | None:
-    """Find a date and time such as `2019年09月09日 20:52` in text, in the site's time zone."""
-    match = _CHINESE_DATETIME.search(text)
-    if not match:
-        return None
-    parts = {key: int(value) for key, value in match.groupdict(default="0").items()}
-    try:
-        return datetime(
-            parts["y"], parts["m"], parts["d"], parts["H"], parts["M"], parts["S"], tzinfo=tz
-        )
-    except ValueError:
-        return None
-
-
-def parse_epoch(value: object) -> datetime | None:
-    """Parse epoch seconds given as a number or a string of digits."""
-    try:
-        seconds = int(str(value).strip())
-    except ValueError:
-        return None
-    if seconds <= 0:
-        return None
-    return datetime.fromtimestamp(seconds, UTC)
-
-
-def absolute_url(url: str, base: str) -> str:
-    """Make a URL absolute; protocol-relative URLs get `https:`; controls percent-encoded.
-
-    Tabs and newlines are dropped and other control characters encoded, as browsers do.
-    """
-    url = _TAB_OR_NEWLINE.sub("", url).strip()
-    url = _CONTROL.sub(lambda match: f"%{ord(match.group()):02X}", url)
-    if url.startswith("//"):
-        return "https:" + url
-    return urljoin(base, url) if url else ""
-
-
-def https_url(url: str, base: str) -> str:
-    """Make a URL absolute and upgrade `http:` to `https:` (for lead images)."""
-    url = absolute_url(url, base)
-    return "https://" + url[len("http://") :] if url.startswith("http://") else url

@@ -13,17 +13,13 @@ import trafilatura
 from parsel import Selector
 from scrapy.http import TextResponse
 
+from crawler.common.dates import parse_iso_datetime, parse_local_datetime
+from crawler.common.html import is_block
+from crawler.common.text import split_keywords, squash
+from crawler.common.urls import https_url
 from crawler.items import Article
 from crawler.sites.base import Channel, ExtractionError, Site
-from crawler.sites.extract import (
-    https_url,
-    meta,
-    parse_iso_datetime,
-    parse_local_datetime,
-    split_keywords,
-    squash,
-)
-from pipelines.html import is_block
+from crawler.sites.extract import meta
 
 # How trafilatura is asked for the article, chosen by measuring the fixture pages
 # (benchmarks/generic_overlap.py): `favor_precision` lost 31 of 163-money-1's 32 paragraphs,

@@ -6,12 +6,10 @@ import re
 
 from parsel import Selector
 
+from crawler.common.text import editor_name
 from crawler.sites.base import Channel
 from crawler.sites.declared import DeclaredSite
-from crawler.sites.extract import (
-    editor_name,
-    texts,
-)
+from crawler.sites.extract import texts
 
 SITE_NAME = "和讯"
 

@@ -8,15 +8,11 @@ from typing import Any
 
 from parsel import Selector
 
+from crawler.common.dates import parse_iso_datetime, parse_local_datetime
+from crawler.common.text import squash
 from crawler.sites.base import Channel
 from crawler.sites.declared import DeclaredSite
-from crawler.sites.extract import (
-    first_text,
-    meta,
-    parse_iso_datetime,
-    parse_local_datetime,
-    squash,
-)
+from crawler.sites.extract import first_text, meta
 
 SITE_NAME = "网易财经"
 

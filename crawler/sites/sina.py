@@ -8,19 +8,11 @@ from typing import Any
 
 from parsel import Selector
 
+from crawler.common.dates import parse_epoch, parse_iso_datetime, parse_local_datetime
+from crawler.common.text import editor_name, split_keywords, squash
 from crawler.sites.base import Channel
 from crawler.sites.declared import DeclaredSite
-from crawler.sites.extract import (
-    editor_name,
-    first_text,
-    meta,
-    parse_epoch,
-    parse_iso_datetime,
-    parse_local_datetime,
-    split_keywords,
-    squash,
-    texts,
-)
+from crawler.sites.extract import first_text, meta, texts
 
 SITE_NAME = "新浪财经"
 

@@ -8,15 +8,11 @@ from typing import Any
 
 from parsel import Selector
 
+from crawler.common.dates import parse_local_datetime
+from crawler.common.text import split_keywords
 from crawler.sites.base import Channel
 from crawler.sites.declared import DeclaredSite
-from crawler.sites.extract import (
-    first_text,
-    meta,
-    parse_local_datetime,
-    script_value,
-    split_keywords,
-)
+from crawler.sites.extract import first_text, meta, script_value
 
 SITE_NAME = "证券时报网"
 

@@ -10,7 +10,8 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from crawler.archive import ArchiveExtension, ArchiveState, counting_state_errors
+from crawler.archive.extension import ArchiveExtension
+from crawler.archive.state import ArchiveState, counting_state_errors
 from crawler.items import Article
 from crawler.pages import article_page, failure_reason, page_name
 from crawler.sites import ExtractionError

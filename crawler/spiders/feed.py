@@ -11,7 +11,6 @@ from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
-from crawler.archive import article_key
 from crawler.feeds import (
     FULLTEXT_MIN_BLOCKS,
     FULLTEXT_MIN_CHARS,
@@ -28,6 +27,7 @@ from crawler.feeds import (
     wants_page,
 )
 from crawler.items import Article
+from crawler.listing import article_key
 from crawler.spiders.archiving import ArchivingSpider
 
 FEED_ACCEPT = (

@@ -14,10 +14,10 @@ from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 from w3lib.url import add_or_replace_parameters
 
-from crawler.archive import article_key
+from crawler.common.dates import BEIJING, parse_epoch
 from crawler.items import Article
+from crawler.listing import article_key
 from crawler.sites import Channel
-from crawler.sites.extract import BEIJING, parse_epoch
 from crawler.sites.sina import Sina
 from crawler.spiders.archiving import ArchivingSpider
 

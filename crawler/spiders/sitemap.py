@@ -17,10 +17,10 @@ from scrapy.spiders import SitemapSpider as ScrapySitemapSpider
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
-from crawler.archive import article_key
+from crawler.common.dates import parse_iso_datetime
 from crawler.items import Article
+from crawler.listing import article_key
 from crawler.sites import Channel, Site, all_sites, profile_for_url, site_named
-from crawler.sites.extract import parse_iso_datetime
 from crawler.spiders.archiving import ArchivingSpider
 
 # A listing's name in the archive state: its mark is the newest `lastmod` the archive holds.

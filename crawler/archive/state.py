@@ -8,36 +8,33 @@ the state at worst one step behind the files, which the next run repairs.
 
 from __future__ import annotations
 
-import errno
-import fcntl
 import hashlib
 import logging
-import os
 import sqlite3
-import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Self
 
-import yaml
-from scrapy import signals
-from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
 from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 from w3lib.url import canonicalize_url
 
+from crawler.archive.document import document_identity
+
 logger = logging.getLogger(__name__)
 
 STATE_FOLDER = ".archive"
-LOCKED_EXIT_STATUS = 75  # EX_TEMPFAIL: another run holds the archive; try again later
-UNUSABLE_EXIT_STATUS = 1  # the archive folder or its state cannot be used: see the log
+
+
 STATE_ERRORS = "archive/state_errors"  # the stat of state writes that failed
+
+
 # SQLite's answers for a file that is not, or no longer, a sound database.
 CORRUPT_STATE_ERRORS = frozenset({"SQLITE_NOTADB", "SQLITE_CORRUPT"})
+
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -62,10 +59,6 @@ CREATE TABLE IF NOT EXISTS listings (
     mark TEXT                       -- where the listing was read up to, e.g. the newest lastmod
 );
 """
-
-
-class ArchiveLockedError(RuntimeError):
-    """Another run holds the archive's lock."""
 
 
 class ArchiveUnusableError(RuntimeError):
@@ -97,11 +90,6 @@ class Record:
     last_seen: str
 
 
-def article_key(site_key: str, doc_id: str, url: str) -> str:
-    """Return an article's stable key: the site's own id where it has one, else its URL."""
-    return f"{site_key}:{doc_id}" if site_key and doc_id else canonicalize_url(url)
-
-
 def state_folder(root: Path) -> Path:
     """Return the folder that holds an archive's state and lock."""
     return root / STATE_FOLDER
@@ -110,50 +98,6 @@ def state_folder(root: Path) -> Path:
 def utc_now() -> str:
     """Return the current time as ISO 8601 UTC, to the second."""
     return datetime.now(UTC).replace(microsecond=0).isoformat()
-
-
-@contextmanager
-def archive_lock(root: Path) -> Iterator[Path]:
-    """Hold the archive's lock for a block; raise ArchiveLockedError if another run has it.
-
-    `flock` locks belong to the open file, so the kernel releases them when a run dies,
-    even by SIGKILL: a stale lock file never blocks the next run.
-    """
-    folder = state_folder(root)
-    lock_path = folder / "lock"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as error:
-        raise ArchiveUnusableError(f"cannot use the archive folder {root}: {error}") from None
-    try:
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as error:
-            if error.errno not in (errno.EAGAIN, errno.EACCES):
-                raise
-            holder = lock_path.read_text(encoding="utf-8").strip() or "another process"
-            raise ArchiveLockedError(
-                f"another run is using the archive {root} ({holder}; lock {lock_path})"
-            ) from None
-        os.ftruncate(descriptor, 0)
-        os.write(descriptor, f"pid {os.getpid()} since {utc_now()}\n".encode())
-        yield lock_path
-    finally:
-        os.close(descriptor)
-
-
-def document_identity(text: str) -> tuple[str, str] | None:
-    """Read the (title, date) pair that identifies the article in a seed-format document."""
-    if not text.startswith("\n---\n"):
-        return None
-    try:
-        data = yaml.safe_load(text.split("\n---\n", 2)[1])
-    except (IndexError, yaml.YAMLError):
-        return None
-    if not isinstance(data, dict) or "title" not in data or "date" not in data:
-        return None
-    return str(data["title"]), str(data["date"])
 
 
 class ArchiveState:
@@ -325,25 +269,6 @@ class ArchiveState:
         return added
 
 
-def remove_stale_temporary_files(root: Path) -> int:
-    """Delete temporary files left by a killed run (only the lock holder may call this).
-
-    Walks the folders with `os.scandir`, one entry at a time: an archive folder may hold
-    100,000 files, and listing them all at once would cost tens of megabytes.
-    """
-    removed = 0
-    folders = [root]
-    while folders:
-        with os.scandir(folders.pop()) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    folders.append(Path(entry.path))
-                elif entry.name.startswith(".") and entry.name.endswith(".tmp"):
-                    Path(entry.path).unlink(missing_ok=True)
-                    removed += 1
-    return removed
-
-
 def archive_root(settings: BaseSettings) -> Path:
     """Return the archive's folder (MARKDOWN_EXPORT_DIR)."""
     return Path(settings.get("MARKDOWN_EXPORT_DIR", "output"))
@@ -370,96 +295,3 @@ def counting_state_errors(stats: StatsCollector | None, path: Path, doing: str) 
         if stats is not None:
             stats.inc_value(STATE_ERRORS)
         logger.error("Archive state %s: cannot %s: %s", path, doing, error)
-
-
-class ArchiveExtension:
-    """Opens the archive state for a crawl; spiders and the exporter use `.state`."""
-
-    def __init__(self, root: Path, state_path: Path, timeout: float = 30.0) -> None:
-        self.root = root
-        self.state_path = state_path
-        self.timeout = timeout
-        self.state: ArchiveState | None = None
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        """Read ARCHIVE_* settings and open the state when the spider opens."""
-        settings = crawler.settings
-        if not settings.getbool("ARCHIVE_ENABLED", True):
-            raise NotConfigured("ARCHIVE_ENABLED is off")
-        extension = cls(
-            archive_root(settings),
-            state_path(settings),
-            settings.getfloat("ARCHIVE_STATE_TIMEOUT", 30),
-        )
-        crawler.signals.connect(extension.spider_opened, signals.spider_opened)
-        crawler.signals.connect(extension.spider_closed, signals.spider_closed)
-        extension.open()
-        return extension
-
-    def open(self) -> None:
-        """Open the state; rebuild it from the archive's files if it was lost."""
-        lost = not self.state_path.exists()
-        started = time.monotonic()
-        self.state = ArchiveState.open(self.state_path, self.timeout)
-        if lost and self.root.is_dir():
-            added = self.state.rebuild_from_files(self.root)
-            if added:
-                logger.warning(
-                    "Archive state %s was missing: rebuilt from %d files in %.1fs",
-                    self.state_path, added, time.monotonic() - started,
-                )  # fmt: skip
-
-    def spider_opened(self) -> None:
-        """Log which state the crawl uses."""
-        assert self.state is not None
-        logger.info("Archive state %s: %d articles", self.state_path, self.state.count())
-
-    def spider_closed(self) -> None:
-        """Close the state."""
-        if self.state is not None:
-            self.state.close()
-            self.state = None
-
-
-def check_state(path: Path, timeout: float) -> None:
-    """Raise ArchiveUnusableError if an existing state database is corrupt.
-
-    A missing state is fine (the crawl rebuilds it from the files), so none is created here.
-    """
-    if not path.exists():
-        return
-    try:
-        state = ArchiveState.open(path, timeout)
-        try:
-            state.check()
-        finally:
-            state.close()
-    except sqlite3.Error as error:  # not corrupt, but not usable either: locked, read-only
-        raise ArchiveUnusableError(f"cannot open the archive state {path}: {error}") from error
-
-
-def run_under_lock(settings: BaseSettings, run: Callable[[], None]) -> int:
-    """Run a crawl holding the archive's lock, on a sound state; return an exit status.
-
-    LOCKED_EXIT_STATUS if another run holds the lock; UNUSABLE_EXIT_STATUS, before any
-    request, if the archive folder cannot be written or the state database is corrupt.
-    """
-    if not settings.getbool("ARCHIVE_ENABLED", True):
-        run()
-        return 0
-    root = archive_root(settings)
-    try:
-        with archive_lock(root):
-            removed = remove_stale_temporary_files(root)
-            if removed:
-                logger.warning("Removed %d temporary files left by an interrupted run", removed)
-            check_state(state_path(settings), settings.getfloat("ARCHIVE_STATE_TIMEOUT", 30))
-            run()
-    except ArchiveLockedError as error:
-        logger.error("%s: not starting a second run", error)
-        return LOCKED_EXIT_STATUS
-    except ArchiveUnusableError as error:
-        logger.error("Not starting: %s", error)
-        return UNUSABLE_EXIT_STATUS
-    return 0

@@ -8,6 +8,8 @@ import re
 import lxml.html
 from lxml import etree
 
+from crawler.common.urls import absolute_url
+
 # Only ASCII white space is layout: U+3000 ideographic spaces open Chinese paragraphs.
 ASCII_SPACE = " \t\r\n\f\v"
 # A blank line would end Markdown's HTML block early, so runs of them become one newline.
@@ -118,3 +120,13 @@ def _add_line(lines: list[str], inline_run: str) -> None:
     text = inline_run.strip(ASCII_SPACE)
     if text:
         lines.append(text)
+
+
+def absolutize_urls(root: etree._Element, base_url: str) -> None:
+    """Make image and link URLs absolute (protocol-relative ones become https)."""
+    for element, attribute in [(img, "src") for img in root.iter("img")] + [
+        (a, "href") for a in root.iter("a")
+    ]:
+        value = element.get(attribute)
+        if value and not value.startswith("#"):
+            element.set(attribute, absolute_url(value, base_url))

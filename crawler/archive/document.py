@@ -1,4 +1,4 @@
-"""The seed archive format: YAML front matter in the seeds' exact layout, then the body."""
+"""The seed archive format, written and read: YAML front matter in the seeds' layout, the body."""
 
 from __future__ import annotations
 
@@ -159,3 +159,16 @@ class MarkdownItemExporter(BaseItemExporter):
     def export_item(self, item: Any) -> None:
         """Write the item's document to the file."""
         self.file.write(format_article(item, self.extra_fields).encode(self.encoding or "utf-8"))
+
+
+def document_identity(text: str) -> tuple[str, str] | None:
+    """Read the (title, date) pair that identifies the article in a seed-format document."""
+    if not text.startswith("\n---\n"):
+        return None
+    try:
+        data = yaml.safe_load(text.split("\n---\n", 2)[1])
+    except (IndexError, yaml.YAMLError):
+        return None
+    if not isinstance(data, dict) or "title" not in data or "date" not in data:
+        return None
+    return str(data["title"]), str(data["date"])

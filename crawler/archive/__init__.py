@@ -1,0 +1,1 @@
+"""The archive: its state, its lock and run statuses, the Scrapy extension, the document format."""

@@ -1,0 +1,1 @@
+"""Neutral helpers for sites, feeds, pipelines and the archive: text, dates, URLs, HTML trees."""
