@@ -6,6 +6,11 @@ import functools
 import importlib
 import pkgutil
 
+from scrapy.http import TextResponse
+
+from crawler.items import Article
+from crawler.listing import Listing
+
 from crawler.sites.base import Channel, ExtractionError, Site
 from crawler.sites.generic import Generic
 
@@ -14,6 +19,7 @@ __all__ = [
     "ExtractionError",
     "Site",
     "all_sites",
+    "extract_article",
     "profile_for_url",
     "site_for_url",
     "site_named",
@@ -61,3 +67,14 @@ def profile_for_url(url: str) -> Site:
         return site_for_url(url)
     except KeyError:
         return site_named(Generic.key)
+
+
+def extract_article(
+    site: Site, response: TextResponse, channel: Channel, listing: Listing | None = None
+) -> Article:
+    """Turn a fetched article page into an Article with the site's page parser.
+
+    Raises ExtractionError when the page is not an article page.
+    """
+    # Until the page objects land, parsers read a listing in the roll API's words.
+    return site.parse(response, channel, {"title": listing.title} if listing else None)
