@@ -157,6 +157,10 @@ class ArchiveState:
         """Return the record of the article at this URL (canonicalised), whatever its key."""
         return self._first("url = ?", canonicalize_url(url))
 
+    def lookup_path(self, path: str) -> Record | None:
+        """Return the record of the article stored in this file (relative to the archive)."""
+        return self._first("path = ?", path)
+
     def lookup_identity(self, title: str, date: str) -> Record | None:
         """Return the record of the article with this title and date, if any."""
         return self._first("title = ? AND date = ?", title, date)
