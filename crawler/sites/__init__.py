@@ -10,7 +10,6 @@ from scrapy.http import TextResponse
 
 from crawler.items import Article
 from crawler.listing import Listing
-
 from crawler.sites.base import Channel, ExtractionError, Site
 from crawler.sites.generic import Generic
 
