@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import machine_line  # noqa: E402
-from crawler.sites import site_named  # noqa: E402
+from crawler.sites import extract_article, site_named  # noqa: E402
 from pipelines.boilerplate import remove_boilerplate  # noqa: E402
 from pipelines.clean import clean_html  # noqa: E402
 from tests.documents import FIXTURES, block_texts, expected_file, split_document  # noqa: E402
@@ -58,7 +58,7 @@ def generic_body(page: Path) -> str:
     # The fixtures are UTF-8 whatever their meta tag says (tests/fixtures/other/README.md).
     response = HtmlResponse(url=url, body=page.read_bytes(), encoding="utf-8")
     site = site_named("web")
-    article = site.parse(response, site.channel(site.default_channel))
+    article = extract_article(site, response, site.channel(site.default_channel))
     return remove_boilerplate(clean_html(article.body_html, url), site.boilerplate)
 
 

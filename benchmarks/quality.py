@@ -57,7 +57,7 @@ from benchmarks import machine_line  # noqa: E402
 from crawler import settings as project_settings  # noqa: E402
 from crawler.encoding import MislabelledUtf8Middleware  # noqa: E402
 from crawler.items import Article  # noqa: E402
-from crawler.sites import site_for_url  # noqa: E402
+from crawler.sites import extract_article, site_for_url  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
 EXTRACTORS = ("ours", "trafilatura", "raw container")
@@ -252,7 +252,7 @@ class OurPipeline:
     def parse(self, page: Page, response: TextResponse | None = None) -> Article:
         """Run the site profile's parser on the page."""
         site = site_for_url(page.url)
-        return site.parse(response or self.fetch(page), site.channel(page.channel))
+        return extract_article(site, response or self.fetch(page), site.channel(page.channel))
 
     def process(self, article: Article) -> Article:
         """Run the item pipelines on a parsed article; a dropped article raises DropItem."""

@@ -37,24 +37,20 @@ import calendar
 import html
 import re
 import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
-from scrapy.http import TextResponse
 
-from crawler.common.html import (
-    absolutize_urls,
-    innermost_blocks,
-    parse_fragment,
-    serialize_fragment,
-)
+from crawler.common.html import innermost_blocks, parse_fragment
 from crawler.common.text import squash
 from crawler.common.urls import https_url
+from crawler.filing import file_under
 from crawler.items import Article
+from crawler.listing import Listing
 from crawler.sites import Channel, Site, all_sites, profile_for_url, site_for_url, site_named
 
 FULLTEXT_CHOICES = ("auto", "yes", "no")
@@ -345,11 +341,8 @@ def feed_article(item: FeedItem, source: FeedSource, logo: str = "") -> Article:
     """Build the article of an item whose own HTML is the whole article."""
     profile = body_profile(item, source)
     default_image = https_url(profile.default_image, item.link) if profile else ""
-    return Article(
+    article = Article(
         url=item.link,
-        site=source.categories[1],
-        channel=source.channel.id,
-        categories=source.categories,
         title=item.title,
         published=item.published,
         modified=item.modified,
@@ -358,34 +351,21 @@ def feed_article(item: FeedItem, source: FeedSource, logo: str = "") -> Article:
         body_html=item.html,
         site_key=profile.key if profile else "",
     )
+    return file_under(article, source.channel)
 
 
-def page_article(response: TextResponse, item: FeedItem, source: FeedSource) -> Article:
-    """Extract an item's article from its page; the title, date and link are the item's.
+def item_listing(item: FeedItem) -> Listing:
+    """Return what a feed item says of its article: its title and date are the publisher's.
 
-    The link, not the page's own id, is the article's identity (`doc_id` is left empty),
-    so the archive key is known before the page is fetched. Raises ExtractionError.
+    A feed's items are known by their links: the feed is a source of its own, and another
+    source's copy of the same article keeps its own key (the first source keeps the file).
     """
-    profile = page_profile(response.url, source)
-    article = profile.parse(response, source.channel, {"title": item.title})
-    body = article.body_html
-    if response.url != item.link:
-        # The link redirected: the page's relative URLs are relative to where it was read,
-        # while the pipelines resolve them against the article's URL, the link.
-        root = parse_fragment(body)
-        absolutize_urls(root, response.url)
-        body = serialize_fragment(root)
-    site_default = https_url(profile.default_image, response.url)
-    use_item_image = item.image and article.lead_image in ("", site_default)
-    return replace(
-        article,
+    return Listing(
         url=item.link,
-        doc_id="",
-        site=source.categories[1],
-        title=item.title or article.title,
+        title=item.title,
         published=item.published,
         modified=item.modified,
-        media_source=article.media_source or item.author,
-        lead_image=item.image if use_item_image else article.lead_image,
-        body_html=body,
+        source=item.author,
+        image=item.image,
+        authoritative=True,
     )

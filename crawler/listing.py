@@ -17,8 +17,8 @@ def article_key(site_key: str, doc_id: str, url: str) -> str:
 class Listing:
     """What a discovery step (roll API, feed, sitemap) knew of an article before fetching it.
 
-    `key` is the article's archive key, decided here once (`article_key`) and carried on
-    the item to the archive; the id a page carries is data, never identity.
+    `key` is the article's archive key, decided once (`Site.listing`; by default the canonical
+    URL) and carried on the item to the archive; the id a page carries is data, never identity.
     """
 
     url: str
@@ -29,5 +29,10 @@ class Listing:
     modified: datetime | None = None  # the version discovery saw: the archive compares it
     keywords: tuple[str, ...] = ()
     source: str = ""  # the article's own source (媒体), as listed
+    image: str = ""  # an image the listing names (a feed item's enclosure), absolute
     # A feed item's title and date are the publisher's own word: they win over the page's.
     authoritative: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.key:
+            object.__setattr__(self, "key", canonicalize_url(self.url))

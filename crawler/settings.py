@@ -65,6 +65,7 @@ METAREFRESH_ENABLED = False
 ITEM_PIPELINES = {
     "pipelines.body.ArticleBodyPipeline": 100,
     "pipelines.validate.ValidatePipeline": 300,
+    "pipelines.dedupe.CrossSourceDedupePipeline": 800,
     "pipelines.export.MarkdownExportPipeline": 900,
 }
 EXTENSIONS = {"crawler.archive.extension.ArchiveExtension": 100}

@@ -1,4 +1,4 @@
-"""Stage 3, export: write each article to its Markdown file in the archive, atomically."""
+"""Stage 4, export: write each article to its Markdown file in the archive, atomically."""
 
 from __future__ import annotations
 
@@ -17,11 +17,11 @@ from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.statscollectors import StatsCollector
 from w3lib.url import canonicalize_url
 
+from crawler import stats
 from crawler.archive.document import MarkdownItemExporter, article_identity, document_identity
 from crawler.archive.extension import ArchiveExtension
 from crawler.archive.state import ArchiveState, Record, archive_root, counting_state_errors, utc_now
 from crawler.common.text import squash
-from crawler.listing import article_key
 
 logger = logging.getLogger(__name__)
 
@@ -53,11 +53,15 @@ def article_folder(root: Path, categories: tuple[str, ...]) -> Path:
 
 
 def clash_suffix(adapter: ItemAdapter) -> str:
-    """Return the short stable suffix that tells apart two articles with one title."""
-    return (
-        safe_name(adapter.get("doc_id") or "", fallback="")
-        or hashlib.sha1(adapter["url"].encode()).hexdigest()[:12]
+    """Return the short stable suffix that tells apart two articles with one title.
+
+    Taken from the article's key: the site's id where the key has one, else a hash of it.
+    """
+    site_key, key = adapter.get("site_key") or "", adapter["key"]
+    site_id = (
+        key.removeprefix(f"{site_key}:") if site_key and key.startswith(f"{site_key}:") else ""
     )
+    return safe_name(site_id, fallback="") or hashlib.sha1(key.encode()).hexdigest()[:12]
 
 
 def file_identity(path: Path) -> tuple[str, str] | None:
@@ -125,10 +129,18 @@ class MarkdownExportPipeline:
         return buffer.getvalue()
 
     def target_path(self, adapter: ItemAdapter, identity: tuple[str, str]) -> Path:
-        """Return the article's file: named after its title, suffixed if another has it."""
+        """Return a new article's file: named after its title, suffixed if that name is taken.
+
+        A file of that name is this article's only when no other article's record holds it
+        and it holds this title and date: the file of a run killed before its record was
+        written. Without an archive state, title and date are all there is to go by.
+        """
         folder = article_folder(self.root, tuple(adapter["categories"]))
         path = folder / safe_name(adapter["title"], ".md")
-        if not path.exists() or file_identity(path) == identity:
+        if not path.exists():
+            return path
+        owner = self.state.lookup_path(str(path.relative_to(self.root))) if self.state else None
+        if owner is None and file_identity(path) == identity:
             return path
         return folder / safe_name(adapter["title"], f"_{clash_suffix(adapter)}.md")
 
@@ -143,19 +155,6 @@ class MarkdownExportPipeline:
                 known = adoptable
         return known
 
-    def archived_by_another_source(self, key: str, url: str) -> bool:
-        """Tell (and count) whether another source archived this URL under its own key.
-
-        The first source keeps the article: two sources never write one file in turn, each
-        with its own version of the body.
-        """
-        other = self.state.lookup_url(url) if self.state is not None else None
-        if other is None or other.key == key or other.key.startswith("file:"):
-            return False
-        self.stats.inc_value("archive/archived_by_another_source")
-        logger.info("Already archived by another source as %s: %s <%s>", other.key, other.path, url)
-        return True
-
     def process_item(self, item: Any) -> Any:
         """Write the article unless its file already holds exactly these bytes; record it.
 
@@ -166,10 +165,8 @@ class MarkdownExportPipeline:
         data = self.render(item)
         # What `document_identity` would read back from `data`, without parsing its YAML.
         identity = article_identity(item)
-        key = article_key(adapter["site_key"], adapter["doc_id"], adapter["url"])
+        key = adapter["key"]  # decided from the listing, before the fetch
         known = self.known_record(key, identity)
-        if known is None and self.archived_by_another_source(key, adapter["url"]):
-            return item
         path = self.root / known.path if known else self.target_path(adapter, identity)
         try:
             existed = path.exists()
@@ -177,15 +174,15 @@ class MarkdownExportPipeline:
             if not unchanged:
                 write_atomically(path, data)
         except OSError as error:
-            self.stats.inc_value("markdown/write_errors")
+            self.stats.inc_value(stats.WRITE_ERRORS)
             raise DropItem(f"cannot write {path} for {adapter['url']}: {error}") from error
         self.remember(
             key=key, known=known, adapter=adapter, path=path, data=data, identity=identity
         )
         if unchanged:
-            self.stats.inc_value("markdown/unchanged")
+            self.stats.inc_value(stats.UNCHANGED)
         else:
-            self.stats.inc_value("markdown/updated" if existed else "markdown/written")
+            self.stats.inc_value(stats.UPDATED if existed else stats.WRITTEN)
             logger.info("%s %s <%s>", "Updated" if existed else "Wrote", path, adapter["url"])
         return item
 

@@ -36,6 +36,8 @@ ARTICLE = Article(
     lead_image="https://n.sinaimg.cn/a.jpg",
     body_html="<p>　　正文第一段。</p>",
     doc_id="imizmscu3890443",
+    site_key="sina",
+    key="sina:imizmscu3890443",  # decided from the listing, before the fetch
 )
 
 
@@ -253,6 +255,7 @@ def test_different_article_with_the_same_title_gets_the_article_id_suffix(tmp_pa
         published=datetime(2023, 1, 5, 8, 0, 0, tzinfo=BEIJING),
         body_html="<p>　　另一篇文章。</p>",
         doc_id="imyabcde1234567",
+        key="sina:imyabcde1234567",
     )
 
     pipeline.process_item(other)
@@ -268,7 +271,11 @@ def test_different_article_with_the_same_title_gets_the_article_id_suffix(tmp_pa
 def test_each_of_two_articles_with_one_title_keeps_its_own_file(tmp_path: Path) -> None:
     crawler = crawler_for(tmp_path)
     pipeline = pipeline_for(crawler)
-    other = article(published=datetime(2023, 1, 5, 8, 0, 0, tzinfo=BEIJING), doc_id="imyother")
+    other = article(
+        published=datetime(2023, 1, 5, 8, 0, 0, tzinfo=BEIJING),
+        doc_id="imyother",
+        key="sina:imyother",
+    )
     pipeline.process_item(ARTICLE)
     pipeline.process_item(other)
     pipeline.process_item(article())

@@ -18,13 +18,15 @@ from crawler.feeds import (
     feed_article,
     feed_source,
     is_full_text,
-    page_article,
+    item_listing,
+    page_profile,
     read_feed,
     read_item,
     read_sources_file,
     wants_page,
 )
 from crawler.mirror import Mirror, Route, serve
+from crawler.sites import extract_article
 from crawler.spiders.feed import FeedSpider
 from tests.crawling import FAST, Crawl
 from tests.documents import FIXTURES, assert_same_document, scrapy, split_document
@@ -560,8 +562,11 @@ def test_a_redirected_page_is_keyed_by_the_items_link_and_its_links_resolve_wher
     response = HtmlResponse(url, body=page.read_bytes(), encoding="utf-8")
     when = datetime(2016, 5, 25, 2, 10, tzinfo=UTC)
     item = FeedItem("https://feeds.example/r/1", "feed title", when, when, "", "", "")
-    article = page_article(response, item, feed_source("https://feeds.example/rss", SINA_CHANNEL))
+    source = feed_source("https://feeds.example/rss", SINA_CHANNEL)
+    site = page_profile(item.link, source)
+    article = extract_article(site, response, source.channel, item_listing(item))
     assert (article.url, article.doc_id, article.title) == (item.link, "", "feed title")
+    assert article.key == item.link
     assert 'href="https://finance.sina.com.cn/roll/2016-05-24/doc-ifxsktkr5869001.shtml"' in (
         article.body_html
     )

@@ -17,7 +17,14 @@ import yaml
 from scrapy.http import HtmlResponse
 
 from crawler.common.dates import BEIJING
-from crawler.sites import Channel, ExtractionError, profile_for_url, site_for_url, site_named
+from crawler.sites import (
+    Channel,
+    ExtractionError,
+    extract_article,
+    profile_for_url,
+    site_for_url,
+    site_named,
+)
 from crawler.sites.generic import drop_link_blocks
 from tests.documents import (
     FIXTURES,
@@ -139,7 +146,7 @@ def test_a_page_with_no_article_text_is_an_extraction_error(tmp_path: Path) -> N
         '<body><div id="app"></div><script>render("#app")</script></body></html>'
     )
     with pytest.raises(ExtractionError, match="trafilatura found no article text"):
-        GENERIC.parse(response(app_shell), GENERIC.channel("web"))
+        extract_article(GENERIC, response(app_shell), GENERIC.channel("web"))
     page = tmp_path / "app.html"
     page.write_text(app_shell, encoding="utf-8")
     result = render(page, "https://example.com/app")
@@ -153,7 +160,7 @@ def test_a_page_with_no_article_text_is_an_extraction_error(tmp_path: Path) -> N
 
 def test_a_declared_time_without_offset_is_beijing_time(tmp_path: Path) -> None:
     html = article_page('<meta property="article:published_time" content="2024-03-01T09:30:00">')
-    article = GENERIC.parse(response(html), GENERIC.channel("web"))
+    article = extract_article(GENERIC, response(html), GENERIC.channel("web"))
     assert article.published == datetime(2024, 3, 1, 9, 30, tzinfo=BEIJING)
     page = tmp_path / "a.html"
     page.write_text(html, encoding="utf-8")
@@ -164,14 +171,14 @@ def test_a_declared_time_without_offset_is_beijing_time(tmp_path: Path) -> None:
 
 def test_a_time_printed_under_the_headline_is_beijing_time() -> None:
     html = article_page(byline='<p class="byline">2024年03月01日 09:30 来源：示例日报</p>')
-    article = GENERIC.parse(response(html), GENERIC.channel("web"))
+    article = extract_article(GENERIC, response(html), GENERIC.channel("web"))
     assert article.published == datetime(2024, 3, 1, 9, 30, tzinfo=BEIJING)
 
 
 def test_without_date_metadata_or_byline_htmldate_finds_the_date_in_beijing_time() -> None:
     html = article_page()
-    article = GENERIC.parse(
-        response(html, "https://example.com/2024/03/01/a.html"), GENERIC.channel("web")
+    article = extract_article(
+        GENERIC, response(html, "https://example.com/2024/03/01/a.html"), GENERIC.channel("web")
     )
     assert article.published == datetime(2024, 3, 1, tzinfo=BEIJING)
 
@@ -179,7 +186,7 @@ def test_without_date_metadata_or_byline_htmldate_finds_the_date_in_beijing_time
 def test_a_callers_channel_names_the_site_and_files_the_article() -> None:
     channel = Channel(id="feed", name="要闻", categories=("金融", "华尔街见闻", "要闻"))
     html = article_page('<meta property="og:site_name" content="示例财经网">')
-    article = GENERIC.parse(response(html), channel)
+    article = extract_article(GENERIC, response(html), channel)
     assert article.site == "华尔街见闻"
     assert article.categories == ("金融", "华尔街见闻", "要闻")
     assert article.channel == "feed"
@@ -188,12 +195,12 @@ def test_a_callers_channel_names_the_site_and_files_the_article() -> None:
 
 def test_with_the_default_channel_the_page_names_its_site() -> None:
     html = article_page('<meta property="og:site_name" content="示例财经网">')
-    article = GENERIC.parse(
-        response(html, "https://www.example.com/a.html"), GENERIC.channel("web")
+    article = extract_article(
+        GENERIC, response(html, "https://www.example.com/a.html"), GENERIC.channel("web")
     )
     assert (article.site, article.categories) == ("示例财经网", ("新闻", "示例财经网", "网页"))
-    article = GENERIC.parse(
-        response(article_page(), "https://www.example.com/a.html"), GENERIC.channel("web")
+    article = extract_article(
+        GENERIC, response(article_page(), "https://www.example.com/a.html"), GENERIC.channel("web")
     )
     assert (article.site, article.categories) == ("example.com", ("新闻", "example.com", "网页"))
 
@@ -213,26 +220,31 @@ def test_with_the_default_channel_the_page_names_its_site() -> None:
     ],
 )
 def test_lead_image_is_og_image_else_the_sites_icon(stem: str, image: str) -> None:
-    article = GENERIC.parse(saved(FIXTURES / f"{stem}.html"), GENERIC.channel("web"))
+    article = extract_article(GENERIC, saved(FIXTURES / f"{stem}.html"), GENERIC.channel("web"))
     assert article.lead_image == image
 
 
 def test_a_page_without_a_headline_takes_the_title_of_its_listing_entry() -> None:
     html = f'<html><head><meta charset="utf-8"></head><body>{PARAGRAPHS}</body></html>'
-    listing = {"title": "央行开展逆回购操作"}
-    article = GENERIC.parse(response(html), GENERIC.channel("web"), listing)
+    page = response(html)
+    listing = GENERIC.listing(page.url, title="央行开展逆回购操作")
+    article = extract_article(GENERIC, page, GENERIC.channel("web"), listing)
     assert article.title == "央行开展逆回购操作"
 
 
 def test_metadata_fields_come_from_the_pages_meta_tags() -> None:
-    qq = GENERIC.parse(saved(FIXTURES / "other" / "qq-finance-2.html"), GENERIC.channel("web"))
+    qq = extract_article(
+        GENERIC, saved(FIXTURES / "other" / "qq-finance-2.html"), GENERIC.channel("web")
+    )
     # The meta lists the headline first, and the headline itself holds a `，`.
     assert qq.keywords == ["现金贷", "爬虫", "棱镜", "套路贷", "第三方数据", "个人信息"]
-    stcn = GENERIC.parse(saved(FIXTURES / "other" / "stcn-1.html"), GENERIC.channel("web"))
+    stcn = extract_article(
+        GENERIC, saved(FIXTURES / "other" / "stcn-1.html"), GENERIC.channel("web")
+    )
     assert stcn.keywords == ["证券时报", "天奇股份", "午间公告", "广汽", "中标", "项目"]
     assert stcn.media_source == "证券时报网"  # <meta name="author">
     roll = FIXTURES / "sina" / "finance-roll-2018-12-28-doc-ihqfskcn2160999.html"
-    assert GENERIC.parse(saved(roll), GENERIC.channel("web")).media_source == "新京报"
+    assert extract_article(GENERIC, saved(roll), GENERIC.channel("web")).media_source == "新京报"
 
 
 def test_blocks_of_links_are_dropped_but_tables_and_paragraphs_with_links_stay() -> None:

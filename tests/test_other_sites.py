@@ -11,7 +11,7 @@ from scrapy.http import HtmlResponse
 from crawler.common.dates import BEIJING
 from crawler.common.text import editor_name, split_keywords
 from crawler.items import Article
-from crawler.sites import ExtractionError, Site, site_for_url, site_named
+from crawler.sites import ExtractionError, Site, extract_article, site_for_url, site_named
 from crawler.sites.extract import article_body, script_value
 from pipelines.boilerplate import remove_boilerplate
 from pipelines.clean import clean_html
@@ -38,7 +38,7 @@ def saved(stem: str) -> HtmlResponse:
 def parse(stem: str) -> Article:
     response = saved(stem)
     site = site_for_url(response.url)
-    return site.parse(response, site.channel(page_meta(fixture(stem))["channel"]))
+    return extract_article(site, response, site.channel(page_meta(fixture(stem))["channel"]))
 
 
 def test_every_other_fixture_page_has_its_metadata_and_expected_file() -> None:
@@ -149,14 +149,14 @@ def test_a_page_without_an_article_body_is_an_extraction_error(key: str) -> None
     site = site_named(key)
     response = HtmlResponse(url=f"https://{site.hosts[0]}/", body=NOT_AN_ARTICLE.encode())
     with pytest.raises(ExtractionError, match="no article body"):
-        site.parse(response, site.channel(site.default_channel))
+        extract_article(site, response, site.channel(site.default_channel))
 
 
 @pytest.mark.parametrize(("key", "stem"), [("tencent", "stcn-1"), ("stcn", "qq-finance-2")])
 def test_another_sites_article_page_is_an_extraction_error(key: str, stem: str) -> None:
     site: Site = site_named(key)
     with pytest.raises(ExtractionError):
-        site.parse(saved(stem), site.channel(site.default_channel))
+        extract_article(site, saved(stem), site.channel(site.default_channel))
 
 
 def test_render_says_why_a_page_is_not_an_article(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from crawler.archive.run import LOCKED_EXIT_STATUS
 from crawler.archive.state import ArchiveState
 from crawler.items import Article
 from crawler.mirror import Mirror, Route, mirror_path
+from pipelines.dedupe import ArchivedByAnotherSource, CrossSourceDedupePipeline
 from pipelines.export import MarkdownExportPipeline
 from tests.crawling import Crawl, add_page, crawl, mirror_of, refresh, start_crawl
 from tests.documents import split_document
@@ -380,20 +381,22 @@ def test_an_article_archived_by_one_source_is_not_rewritten_by_another(tmp_path:
         }
     )
     pipeline = MarkdownExportPipeline.from_crawler(crawler)
+    dedupe = CrossSourceDedupePipeline.from_crawler(crawler)
     assert pipeline.state is not None
     url = "https://finance.sina.com.cn/roll/2024-01-02/doc-iabc.shtml"
     from_roll = Article(
-        url=url, site="新浪财经", site_key="sina", doc_id="abc", channel="1686",
+        url=url, key="sina:abc", site="新浪财经", site_key="sina", doc_id="abc", channel="1686",
         categories=("金融", "新浪财经", "新浪财经－国內"), title="同一篇文章",
         published=datetime(2024, 1, 2, tzinfo=UTC), lead_image="https://n.sinaimg.cn/a.jpg",
         body_html="<p>　　页面上的正文。</p>",
     )  # fmt: skip
     from_feed = dataclasses.replace(
-        from_roll, site_key="", doc_id="", url=url + "#from-feed",
+        from_roll, key=url, site_key="", doc_id="", url=url + "#from-feed",
         body_html="<p>　　订阅源里的正文。</p>",
     )  # fmt: skip
-    pipeline.process_item(from_roll)
-    pipeline.process_item(from_feed)
+    pipeline.process_item(dedupe.process_item(from_roll))
+    with pytest.raises(ArchivedByAnotherSource):
+        pipeline.process_item(dedupe.process_item(from_feed))
     [only] = list(tmp_path.rglob("*.md"))
     assert "页面上的正文" in only.read_text(encoding="utf-8")
     assert crawler.stats is not None

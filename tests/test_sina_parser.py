@@ -8,7 +8,8 @@ import pytest
 from scrapy.http import HtmlResponse
 
 from crawler.common.dates import BEIJING
-from crawler.sites import ExtractionError, site_for_url, site_named
+from crawler.sites import ExtractionError, extract_article, site_for_url, site_named
+from crawler.spiders.sina import roll_listing
 from tests.documents import FIXTURES, page_meta
 
 SINA = site_named("sina")
@@ -36,7 +37,7 @@ ARTICLE = (
 
 
 def test_desktop_page_gives_every_field() -> None:
-    article = SINA.parse(saved("finance-roll-2018-12-28-doc-ihqfskcn2160999"), DOMESTIC)
+    article = extract_article(SINA, saved("finance-roll-2018-12-28-doc-ihqfskcn2160999"), DOMESTIC)
     assert article.title == '60万"12306账号"外泄? 中铁总辟谣称消息不实'
     assert article.published == datetime(2018, 12, 28, 19, 56, 29, tzinfo=BEIJING)
     assert article.published.utcoffset() is not None
@@ -53,7 +54,7 @@ def test_desktop_page_gives_every_field() -> None:
 
 
 def test_news_page_body_is_div_article_and_source_is_the_link_text() -> None:
-    article = SINA.parse(saved("news-2019-09-07-doc-iicezzrq4076655"), DOMESTIC)
+    article = extract_article(SINA, saved("news-2019-09-07-doc-iicezzrq4076655"), DOMESTIC)
     assert article.media_source == "北京日报"  # article:author is empty on this page
     assert article.editor == "张申"
     assert article.lead_image == SINA.default_image  # og:image is empty
@@ -61,13 +62,13 @@ def test_news_page_body_is_div_article_and_source_is_the_link_text() -> None:
 
 
 def test_2016_page_takes_its_date_from_the_time_source_text() -> None:
-    article = SINA.parse(saved("synthetic-2016-doc-ifxsktkr5869532"), DOMESTIC)
+    article = extract_article(SINA, saved("synthetic-2016-doc-ifxsktkr5869532"), DOMESTIC)
     assert article.title == "多地出台措施支持小微企业融资 贷款贴息范围扩大"
     assert article.published == datetime(2016, 5, 25, 10, 10, tzinfo=BEIJING)
 
 
 def test_mobile_page_takes_its_date_from_weibo_time() -> None:
-    article = SINA.parse(saved("synthetic-mobile-detail-ifxsktkr5869533"), DOMESTIC)
+    article = extract_article(SINA, saved("synthetic-mobile-detail-ifxsktkr5869533"), DOMESTIC)
     assert article.title == "多家银行下调大额存单利率 部分储户转向理财产品"
     assert article.published == datetime(2021, 6, 16, 9, 27, tzinfo=BEIJING)
     assert article.doc_id == "fxsktkr5869533"
@@ -80,7 +81,9 @@ def test_published_time_prefers_the_meta_tag_over_the_printed_date() -> None:
         '<h1 class="main-title">标题</h1><div class="date-source"><span class="date">'
         "2024年01月01日 09:00</span></div>" + ARTICLE,
     )
-    assert SINA.parse(response(html), DOMESTIC).published == datetime(2024, 1, 2, 2, 0, tzinfo=UTC)
+    assert extract_article(SINA, response(html), DOMESTIC).published == datetime(
+        2024, 1, 2, 2, 0, tzinfo=UTC
+    )
 
 
 def test_published_time_falls_back_to_the_printed_date_in_beijing_time() -> None:
@@ -88,13 +91,15 @@ def test_published_time_falls_back_to_the_printed_date_in_beijing_time() -> None
         body='<h1 class="main-title">标题</h1><div class="date-source"><span class="date">'
         "2024年01月01日 09:00</span></div>" + ARTICLE
     )
-    published = SINA.parse(response(html), DOMESTIC).published
+    published = extract_article(SINA, response(html), DOMESTIC).published
     assert published == datetime(2024, 1, 1, 1, 0, tzinfo=UTC)
 
 
 def test_published_time_falls_back_to_the_roll_api_intime() -> None:
     html = page(body='<h1 class="main-title">标题</h1>' + ARTICLE)
-    article = SINA.parse(response(html), DOMESTIC, {"intime": "1653743983", "ctime": "1"})
+    article = extract_article(
+        SINA, response(html), DOMESTIC, roll_listing(URL, {"intime": "1653743983", "ctime": "1"})
+    )
     assert article.published == datetime(2022, 5, 28, 13, 19, 43, tzinfo=UTC)
 
 
@@ -103,29 +108,44 @@ def test_an_unparsable_date_gives_no_date() -> None:
         '<meta property="article:published_time" content="yesterday">',
         '<h1 class="main-title">标题</h1><span class="date">2024年13月45日 99:99</span>' + ARTICLE,
     )
-    assert SINA.parse(response(html), DOMESTIC, {"intime": "not a time"}).published is None
+    assert (
+        extract_article(
+            SINA, response(html), DOMESTIC, roll_listing(URL, {"intime": "not a time"})
+        ).published
+        is None
+    )
 
 
 def test_title_falls_back_to_og_title_then_to_the_listing() -> None:
     with_og = page('<meta property="og:title" content="分享标题">', ARTICLE)
-    assert SINA.parse(response(with_og), DOMESTIC).title == "分享标题"
+    assert extract_article(SINA, response(with_og), DOMESTIC).title == "分享标题"
     bare = page(body=ARTICLE)
-    assert SINA.parse(response(bare), DOMESTIC, {"title": "列表标题"}).title == "列表标题"
-    assert SINA.parse(response(bare), DOMESTIC).title == ""
+    assert (
+        extract_article(
+            SINA, response(bare), DOMESTIC, roll_listing(URL, {"title": "列表标题"})
+        ).title
+        == "列表标题"
+    )
+    assert extract_article(SINA, response(bare), DOMESTIC).title == ""
 
 
 def test_doc_id_comes_from_publishid_then_url_then_listing() -> None:
     html = page('<meta name="publishid" content="zzz9">', ARTICLE)
-    assert SINA.parse(response(html), DOMESTIC).doc_id == "zzz9"
-    assert SINA.parse(response(page(body=ARTICLE)), DOMESTIC).doc_id == "abcdef1234567"
+    assert extract_article(SINA, response(html), DOMESTIC).doc_id == "zzz9"
+    assert extract_article(SINA, response(page(body=ARTICLE)), DOMESTIC).doc_id == "abcdef1234567"
     elsewhere = response(page(body=ARTICLE), url="http://127.0.0.1:8000/x.html")
-    assert SINA.parse(elsewhere, DOMESTIC, {"docid": "comos:qq77"}).doc_id == "qq77"
+    assert (
+        extract_article(
+            SINA, elsewhere, DOMESTIC, roll_listing(elsewhere.url, {"docid": "comos:qq77"})
+        ).doc_id
+        == "qq77"
+    )
 
 
 def test_a_page_with_no_article_body_is_not_an_article() -> None:
     html = page(body="<h1>新浪财经首页</h1><ul><li>新闻</li></ul>")
     with pytest.raises(ExtractionError, match="no article body"):
-        SINA.parse(response(html), DOMESTIC)
+        extract_article(SINA, response(html), DOMESTIC)
 
 
 def test_a_gbk_page_is_decoded_from_its_declared_charset() -> None:
@@ -135,7 +155,7 @@ def test_a_gbk_page_is_decoded_from_its_declared_charset() -> None:
         '<div id="artibody"><p>　　人民币汇率。</p></div></body></html>'
     )
     gbk_page = HtmlResponse(url=URL, body=html.encode("gbk"))
-    article = SINA.parse(gbk_page, DOMESTIC)
+    article = extract_article(SINA, gbk_page, DOMESTIC)
     assert article.title == "旧版新浪页面"
     assert "人民币汇率" in article.body_html
 

@@ -66,9 +66,9 @@ def test_max_pages_must_be_a_positive_whole_number(value: str) -> None:
         spider(max_pages=value)
 
 
-def test_list_request_asks_the_roll_api_with_channel_page_and_referer() -> None:
+def test_page_request_asks_the_roll_api_with_channel_page_and_referer() -> None:
     sina = spider(channels="2671")
-    request = sina.list_request(sina.channels[0], 3)
+    request = sina.page_request(sina.channels[0], 3)
     assert request.url == "http://127.0.0.1:1/api/roll/get?pageid=384&lid=2671&num=50&page=3"
     assert request.headers["Referer"] == b"https://finance.sina.com.cn/"
 

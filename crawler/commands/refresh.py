@@ -15,16 +15,13 @@ from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings
 from scrapy.spiderloader import get_spider_loader
 
+from crawler import stats as names
 from crawler.archive.run import LOCKED_EXIT_STATUS, run_under_lock
 from crawler.commands import check_spider_arguments
 
 logger = logging.getLogger(__name__)
 
 FAILED_EXIT_STATUS = 1
-# Stats that count one failure each (a failed request is counted once, although Scrapy's
-# retry middleware and the spider both log it), and those that count crashes.
-FAILURE_STATS = ("/request_failures", "/bad_answers", "/write_errors", "/state_errors")
-CRASH_STATS = ("spider_exceptions/", "log_count/CRITICAL")
 
 
 @dataclass(frozen=True)
@@ -86,17 +83,22 @@ class Summary:
         summary = cls(seconds=seconds)
         for crawler in crawlers:
             stats: dict[str, Any] = crawler.stats.get_stats() if crawler.stats else {}
-            summary.new += stats.get("markdown/written", 0)
-            summary.updated += stats.get("markdown/updated", 0)
-            summary.unchanged += stats.get("markdown/unchanged", 0) + stats.get(
-                "archive/listed_unchanged", 0
+            # An article another source holds is dropped by its own stage, but unchanged.
+            elsewhere = stats.get(names.ARCHIVED_BY_ANOTHER_SOURCE, 0)
+            summary.new += stats.get(names.WRITTEN, 0)
+            summary.updated += stats.get(names.UPDATED, 0)
+            summary.unchanged += (
+                stats.get(names.UNCHANGED, 0) + stats.get(names.LISTED_UNCHANGED, 0) + elsewhere
             )
-            summary.dropped += stats.get("item_dropped_count", 0) + sum(
-                value for name, value in stats.items() if name.endswith("/extraction_errors")
+            extraction_errors = sum(
+                value for name, value in stats.items() if name.endswith(names.EXTRACTION_ERRORS)
             )
+            summary.dropped += stats.get(names.DROPPED, 0) - elsewhere + extraction_errors
+            # A failed request counts once, although Scrapy's retry middleware and the
+            # spider both log it.
             summary.errors += sum(
-                value for name, value in stats.items() if name.endswith(FAILURE_STATS)
-            ) + sum(value for name, value in stats.items() if name.startswith(CRASH_STATS))
+                value for name, value in stats.items() if name.endswith(names.FAILURE_SUFFIXES)
+            ) + sum(value for name, value in stats.items() if name.startswith(names.CRASH_PREFIXES))
         return summary
 
     def line(self) -> str:

@@ -18,7 +18,14 @@ from scrapy.utils.misc import load_object
 
 from crawler.archive.document import MarkdownItemExporter
 from crawler.items import Article
-from crawler.sites import Channel, ExtractionError, Site, profile_for_url, site_named
+from crawler.sites import (
+    Channel,
+    ExtractionError,
+    Site,
+    extract_article,
+    profile_for_url,
+    site_named,
+)
 from crawler.sites.generic import Generic
 
 
@@ -66,7 +73,7 @@ class RenderSpider(scrapy.Spider):
             self.fail("not a text page")
             return None
         try:
-            return self.site.parse(response.replace(url=self.url), self.channel)
+            return extract_article(self.site, response.replace(url=self.url), self.channel)
         except ExtractionError as error:
             self.fail(str(error))
             return None

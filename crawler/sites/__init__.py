@@ -8,6 +8,7 @@ import pkgutil
 
 from scrapy.http import TextResponse
 
+from crawler.filing import file_under
 from crawler.items import Article
 from crawler.listing import Listing
 from crawler.sites.base import Channel, ExtractionError, Site
@@ -29,7 +30,7 @@ __all__ = [
 def all_sites() -> tuple[Site, ...]:
     """Import every site module of this package and return one instance of each site."""
     for module in pkgutil.iter_modules(__path__):
-        if module.name not in {"base", "declared", "extract"}:
+        if module.name not in {"base", "declared", "extract", "page"}:
             importlib.import_module(f"{__name__}.{module.name}")
     return tuple(cls() for cls in _profiles(Site))
 
@@ -71,9 +72,8 @@ def profile_for_url(url: str) -> Site:
 def extract_article(
     site: Site, response: TextResponse, channel: Channel, listing: Listing | None = None
 ) -> Article:
-    """Turn a fetched article page into an Article with the site's page parser.
+    """Read a fetched article page with the site's page object and file it under the channel.
 
     Raises ExtractionError when the page is not an article page.
     """
-    # Until the page objects land, parsers read a listing in the roll API's words.
-    return site.parse(response, channel, {"title": listing.title} if listing else None)
+    return file_under(site.page(response, listing).article(), channel)

@@ -1,15 +1,18 @@
-"""What a site declares: its name, hosts, channels, boilerplate, and a page parser."""
+"""What a site declares: its name, hosts, channels, boilerplate, and its page object class."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 from scrapy.http import TextResponse
 
-from crawler.items import Article
+from crawler.listing import Listing, article_key
+
+if TYPE_CHECKING:
+    from crawler.sites.page import ArticlePage
 
 
 class ExtractionError(ValueError):
@@ -24,10 +27,12 @@ class Channel:
     name: str
     categories: tuple[str, str, str]
     params: dict[str, str] = field(default_factory=dict)
+    # The generic profile's own channel: the page names its site (crawler/filing.py).
+    named_by_page: bool = False
 
 
 class Site:
-    """A news site: a declaration (class attributes) plus a page parser (`parse`)."""
+    """A news site: a declaration (class attributes) and the page object that reads its pages."""
 
     key: ClassVar[str]  # short name used in settings and spider names
     name: ClassVar[str]  # the site's name as written in `author` and categories
@@ -42,6 +47,7 @@ class Site:
     # The site's article id in its URLs (the groups joined): it keys the archive, so an
     # article is known before it is fetched and under any of its URLs.
     DOC_ID: ClassVar[re.Pattern[str] | None] = None
+    page_class: ClassVar[type[ArticlePage]]  # reads one of the site's pages
 
     def channel(self, channel_id: str) -> Channel:
         """Return the declared channel with this id."""
@@ -56,30 +62,19 @@ class Site:
         host = (urlsplit(url).hostname or "").lower()
         return any(host == domain or host.endswith("." + domain) for domain in self.hosts)
 
-    def listed_doc_id(self, url: str, listing: dict[str, Any]) -> str:
-        """Return the site's id of an article known before fetching it; "" keys it by URL."""
+    def listed_id(self, url: str, listed: str = "") -> str:
+        """Return the site's id of an article before fetching it: in its URL, else as listed."""
         match = self.DOC_ID.search(url) if self.DOC_ID else None
-        return "".join(match.groups()) if match else ""
+        return "".join(match.groups()) if match else listed
 
-    def new_article(
-        self, response: TextResponse, channel: Channel, *, site: str = "", **fields: Any
-    ) -> Article:
-        """Start an Article of this site and channel, from this page, with these fields.
+    def listing(self, url: str, listed_id: str = "", **known: Any) -> Listing:
+        """Return what is known of an article before fetching it, with its archive key.
 
-        `site` names the site when it is not this profile's own name (the generic profile
-        reads it from each page).
+        The key is the site's id where the URL or the listing has one, else the URL.
         """
-        return Article(
-            url=response.url,
-            site=site or self.name,
-            site_key=self.key,
-            channel=channel.id,
-            categories=channel.categories,
-            **fields,
-        )
+        found = self.listed_id(url, listed_id)
+        return Listing(url=url, key=article_key(self.key, found, url), listed_id=found, **known)
 
-    def parse(
-        self, response: TextResponse, channel: Channel, listing: dict[str, Any] | None = None
-    ) -> Article:
-        """Turn an article page (and its listing entry, if any) into an Article."""
-        raise NotImplementedError
+    def page(self, response: TextResponse, listing: Listing | None = None) -> ArticlePage:
+        """Return the page object that reads this fetched page of the site."""
+        return self.page_class(self, response, listing or self.listing(response.url))

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from parsel import Selector
-from scrapy.http import TextResponse
 
 from crawler.common.dates import parse_local_datetime
 from crawler.common.text import editor_name, split_keywords
 from crawler.common.urls import https_url
-from crawler.items import Article
-from crawler.sites.base import Channel, Site
+from crawler.sites.base import Site
 from crawler.sites.extract import article_body, first_text, inner_html, meta
+from crawler.sites.page import ArticlePage
 
 
 class DeclaredSite(Site):
-    """A site profile that declares selectors; a field that needs more overrides its method.
+    """A site profile that declares the selectors of its fields.
 
     Each selector tuple is tried in order and the first that finds something wins.
     """
@@ -28,52 +28,53 @@ class DeclaredSite(Site):
     SOURCE: ClassVar[tuple[str, ...]] = ()  # the article's own source (来源)
     EDITOR: ClassVar[tuple[str, ...]] = ()  # the 责任编辑 line
 
-    def parse(
-        self, response: TextResponse, channel: Channel, listing: dict[str, Any] | None = None
-    ) -> Article:
-        """Extract an article from one of the site's pages (and its listing entry, if any)."""
-        page = Selector(text=response.text)
-        listing = listing or {}
-        body = article_body(page, *self.BODY)
-        title = self.title(page, listing)
-        return self.new_article(
-            response,
-            channel,
-            title=title,
-            published=self.published(page, listing),
-            modified=self.modified(listing),
-            media_source=self.media_source(page, listing),
-            editor=self.editor(page, body),
-            keywords=self.keywords(page, listing, title),
-            lead_image=https_url(meta(page, "og:image"), response.url) or self.default_image,
-            body_html=inner_html(body),
-            doc_id=self.doc_id(page, response.url, listing),
-        )
 
-    def title(self, page: Selector, listing: dict[str, Any]) -> str:
+class DeclaredPage(ArticlePage):
+    """A page read by its site's declared selectors; a field that needs more overrides it."""
+
+    site: DeclaredSite
+
+    @functools.cached_property
+    def body(self) -> Selector:
+        """Return the article body's element; raise ExtractionError if there is none."""
+        return article_body(self.selector, *self.site.BODY)
+
+    def meta(self, name: str) -> str:
+        """Return a `<meta>` tag's content, by `property` or `name`."""
+        return meta(self.selector, name)
+
+    def text(self, *css: str) -> str:
+        """Return the text of the first of these selectors that finds some."""
+        return first_text(self.selector, *css)
+
+    def title(self) -> str:
         """Return the headline."""
-        return first_text(page, *self.TITLE)
+        return self.text(*self.site.TITLE)
 
-    def published(self, page: Selector, listing: dict[str, Any]) -> datetime | None:
+    def published(self) -> datetime | None:
         """Return the date and time printed on the page, in the site's time zone."""
-        return parse_local_datetime(first_text(page, *self.DATE_TEXT))
+        return parse_local_datetime(self.text(*self.site.DATE_TEXT))
 
-    def modified(self, listing: dict[str, Any]) -> datetime | None:
-        """Return when the listing says the article last changed (none by default)."""
-        return None
-
-    def media_source(self, page: Selector, listing: dict[str, Any]) -> str:
+    def media_source(self) -> str:
         """Return the article's own source."""
-        return first_text(page, *self.SOURCE)
+        return self.text(*self.site.SOURCE)
 
-    def editor(self, page: Selector, body: Selector) -> str:
+    def editor(self) -> str:
         """Return the editor's name from the page's 责任编辑 line."""
-        return editor_name(first_text(page, *self.EDITOR))
+        return editor_name(self.text(*self.site.EDITOR))
 
-    def keywords(self, page: Selector, listing: dict[str, Any], title: str) -> list[str]:
+    def keywords(self) -> list[str]:
         """Return the page's keywords."""
-        return split_keywords(meta(page, "keywords"))
+        return split_keywords(self.meta("keywords"))
 
-    def doc_id(self, page: Selector, url: str, listing: dict[str, Any]) -> str:
-        """Return the site's id of the article."""
-        return self.listed_doc_id(url, listing)
+    def lead_image(self) -> str:
+        """Return the page's `og:image`, else the site's default image."""
+        return https_url(self.meta("og:image"), self.url) or self.site.default_image
+
+    def body_html(self) -> str:
+        """Return the body container's HTML."""
+        return inner_html(self.body)
+
+    def doc_id(self) -> str:
+        """Return the site's id of the article: the one in the page's URL, else the listed one."""
+        return self.site.listed_id(self.url, self.listing.listed_id)

@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 import html
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import lxml.html
 import trafilatura
-from parsel import Selector
-from scrapy.http import TextResponse
 
 from crawler.common.dates import parse_iso_datetime, parse_local_datetime
 from crawler.common.html import is_block
 from crawler.common.text import split_keywords, squash
 from crawler.common.urls import https_url
-from crawler.items import Article
 from crawler.sites.base import Channel, ExtractionError, Site
 from crawler.sites.extract import meta
+from crawler.sites.page import ArticlePage
 
 # How trafilatura is asked for the article, chosen by measuring the fixture pages
 # (benchmarks/generic_overlap.py): `favor_precision` lost 31 of 163-money-1's 32 paragraphs,
@@ -66,6 +64,138 @@ TABLE_TAGS = ("table", "thead", "tbody", "tfoot", "tr", "td", "th")
 LINK_TEXT_SHARE = 0.8
 
 
+class GenericPage(ArticlePage):
+    """Any page: the body found by trafilatura, the other fields read from its metadata."""
+
+    def meta(self, name: str) -> str:
+        """Return a `<meta>` tag's content, by `property` or `name`."""
+        return meta(self.selector, name)
+
+    def title(self) -> str:
+        """Return the headline (see `headline`)."""
+        return self.headline
+
+    @functools.cached_property
+    def headline(self) -> str:
+        """Return the headline: the longest heading that og:title or `<title>` contains.
+
+        `<title>` adds the site's name and og:title may be cut short (163 cuts it at a
+        `"`), so a heading they contain is the clean, whole headline; failing that,
+        og:title, `<title>`, the first `h1`.
+        """
+        page = self.selector
+        declared = [squash(self.meta("og:title")), squash(page.css("title::text").get() or "")]
+        headings = [squash(" ".join(h.css("::text").getall())) for h in page.css("h1, h2")]
+        confirmed = [h for h in headings if h and any(h in text for text in declared)]
+        if confirmed:
+            return max(confirmed, key=len)
+        return next((text for text in declared if text), "") or next(iter(headings), "")
+
+    def site_name(self) -> str:
+        """Return the name the page gives its site: og:site_name, else its host.
+
+        Used only where the caller's channel names no site (crawler/filing.py).
+        """
+        host = (urlsplit(self.url).hostname or "").lower()
+        return squash(self.meta("og:site_name")) or host.removeprefix("www.")
+
+    def published(self) -> datetime | None:
+        """Return the declared time, else the time printed under the headline, else htmldate's.
+
+        Times without an offset are Beijing time, as everywhere in this project.
+        """
+        return self.declared_time() or self.printed_time() or self.htmldate_time()
+
+    def declared_time(self) -> datetime | None:
+        """Return the time a date meta tag (`article:published_time` and the like) declares."""
+        values = [self.meta(name) for name in DATE_METAS]
+        values.append(self.selector.css('[itemprop="datePublished"]::attr(content)').get() or "")
+        for value in filter(None, values):
+            found = parse_iso_datetime(value) or parse_local_datetime(value)
+            if found:
+                return found
+        return None
+
+    def printed_time(self) -> datetime | None:
+        """Return a date and time printed just after the headline (a byline), Beijing time."""
+        title = self.title()
+        text = squash(" ".join(self.selector.xpath(VISIBLE_TEXT).getall()))
+        start = text.find(title) if title else -1
+        if start < 0:
+            return None
+        after = start + len(title)
+        return parse_local_datetime(text[after : after + PRINTED_DATE_WINDOW])
+
+    def htmldate_time(self) -> datetime | None:
+        """Return the publication time htmldate (through trafilatura) finds in the page."""
+        found = trafilatura.extract_metadata(
+            self.response.text, default_url=self.url, date_config=DATE_CONFIG
+        ).date
+        return parse_iso_datetime(found) if found else None
+
+    def media_source(self) -> str:
+        """Return the article's author or source from `article:author` / `author` metadata."""
+        for name in ("article:author", "author"):
+            value = squash(self.meta(name))
+            # Open Graph allows a profile URL here: that names no one readable.
+            if value and not value.startswith(("http://", "https://")):
+                return value
+        return ""
+
+    def keywords(self) -> list[str]:
+        """Return the page's keywords, without the headline some sites list first.
+
+        Lists without commas (or the like) are split at spaces, as Chinese sites write them.
+        """
+        title = self.title()
+        declared = self.meta("keywords") or self.meta("news_keywords")
+        # The headline may hold a separator itself (`…共生共荣，用户…`), so it goes first.
+        declared = declared.replace(title, "") if title else declared
+        words = split_keywords(declared, KEYWORD_SEPARATORS)
+        return words[0].split() if len(words) == 1 else words
+
+    def lead_image(self) -> str:
+        """Return og:image (or twitter:image), else the site's icon; the body may still win."""
+        for name in ("og:image", "twitter:image"):
+            image = https_url(self.meta(name), self.url)
+            if image:
+                return image
+        return self.icon()
+
+    def icon(self) -> str:
+        """Return the site's largest usual icon: apple-touch-icon, icon, else /favicon.ico."""
+        links = self.selector.css("link[rel][href]")
+        for wanted in ("apple-touch-icon", "icon"):
+            for link in links:
+                href = link.attrib["href"].strip()
+                if wanted in link.attrib["rel"].lower().split() and not href.startswith("data:"):
+                    return https_url(href, self.url)
+        return https_url(self.site.default_image, self.url)
+
+    def body_html(self) -> str:
+        """Return the article body trafilatura finds, as HTML for the pipelines to clean.
+
+        Raises ExtractionError when it finds no article text.
+        """
+        extracted = trafilatura.extract(self.response.text, url=self.url, **EXTRACTION)
+        # trafilatura writes `<html><body>…</body></html>`.
+        body = lxml.html.fromstring(extracted).find("body") if extracted else None
+        if body is None:
+            raise ExtractionError("trafilatura found no article text: not an article page?")
+        drop_title_headings(body, self.title())
+        drop_link_blocks(body)
+        unwrap_empty_links(body)
+        if not squash(body.text_content()):
+            raise ExtractionError("trafilatura found no article text: not an article page?")
+        return html.escape(body.text or "", quote=False) + "".join(
+            lxml.html.tostring(child, encoding="unicode") for child in body
+        )
+
+    def doc_id(self) -> str:
+        """Return no id: pages of other sites are known by their URL."""
+        return ""
+
+
 class Generic(Site):
     """Pages of sites without a profile of their own: the fallback of `profile_for_url`.
 
@@ -87,147 +217,10 @@ class Generic(Site):
     # (the old archiver's bug): an image of the same site, as the other profiles use their
     # site's logo.
     default_image = "/favicon.ico"
-    channels = (Channel(id="web", name="网页", categories=("新闻", "网页", "网页")),)
-
-    def parse(
-        self, response: TextResponse, channel: Channel, listing: dict[str, Any] | None = None
-    ) -> Article:
-        """Extract an article from any page: body by trafilatura, fields from metadata.
-
-        `listing` is accepted for the common signature; its `title` is the fallback when
-        the page names none.
-        """
-        page = Selector(text=response.text)
-        title = self.title(page) or squash(str((listing or {}).get("title", "")))
-        site = self.site_name(page, channel, response.url)
-        if channel == self.channel(self.default_channel):
-            channel = replace(channel, categories=(channel.categories[0], site, channel.name))
-        return self.new_article(
-            response,
-            channel,
-            site=site,
-            title=title,
-            published=self.published(page, title, response),
-            media_source=self.media_source(page),
-            keywords=self.keywords(page, title),
-            lead_image=self.lead_image(page, response.url),
-            body_html=self.body_html(response, title),
-        )
-
-    def title(self, page: Selector) -> str:
-        """Return the headline: the longest heading that og:title or `<title>` contains.
-
-        `<title>` adds the site's name and og:title may be cut short (163 cuts it at a
-        `"`), so a heading they contain is the clean, whole headline; failing that,
-        og:title, `<title>`, the first `h1`.
-        """
-        declared = [squash(meta(page, "og:title")), squash(page.css("title::text").get() or "")]
-        headings = [squash(" ".join(h.css("::text").getall())) for h in page.css("h1, h2")]
-        confirmed = [h for h in headings if h and any(h in text for text in declared)]
-        if confirmed:
-            return max(confirmed, key=len)
-        return next((text for text in declared if text), "") or next(iter(headings), "")
-
-    def site_name(self, page: Selector, channel: Channel, url: str) -> str:
-        """Return the site's name: the caller's channel's, else og:site_name, else the host."""
-        if channel != self.channel(self.default_channel):
-            return channel.categories[1]
-        host = (urlsplit(url).hostname or "").lower()
-        return squash(meta(page, "og:site_name")) or host.removeprefix("www.")
-
-    def published(self, page: Selector, title: str, response: TextResponse) -> datetime | None:
-        """Return the declared time, else the time printed under the headline, else htmldate's.
-
-        Times without an offset are Beijing time, as everywhere in this project.
-        """
-        return (
-            self.declared_time(page)
-            or self.printed_time(page, title)
-            or self.htmldate_time(response)
-        )
-
-    def declared_time(self, page: Selector) -> datetime | None:
-        """Return the time a date meta tag (`article:published_time` and the like) declares."""
-        values = [meta(page, name) for name in DATE_METAS]
-        values.append(page.css('[itemprop="datePublished"]::attr(content)').get() or "")
-        for value in filter(None, values):
-            found = parse_iso_datetime(value) or parse_local_datetime(value)
-            if found:
-                return found
-        return None
-
-    def printed_time(self, page: Selector, title: str) -> datetime | None:
-        """Return a date and time printed just after the headline (a byline), Beijing time."""
-        text = squash(" ".join(page.xpath(VISIBLE_TEXT).getall()))
-        start = text.find(title) if title else -1
-        if start < 0:
-            return None
-        after = start + len(title)
-        return parse_local_datetime(text[after : after + PRINTED_DATE_WINDOW])
-
-    def htmldate_time(self, response: TextResponse) -> datetime | None:
-        """Return the publication time htmldate (through trafilatura) finds in the page."""
-        found = trafilatura.extract_metadata(
-            response.text, default_url=response.url, date_config=DATE_CONFIG
-        ).date
-        return parse_iso_datetime(found) if found else None
-
-    def media_source(self, page: Selector) -> str:
-        """Return the article's author or source from `article:author` / `author` metadata."""
-        for name in ("article:author", "author"):
-            value = squash(meta(page, name))
-            # Open Graph allows a profile URL here: that names no one readable.
-            if value and not value.startswith(("http://", "https://")):
-                return value
-        return ""
-
-    def keywords(self, page: Selector, title: str) -> list[str]:
-        """Return the page's keywords, without the headline some sites list first.
-
-        Lists without commas (or the like) are split at spaces, as Chinese sites write them.
-        """
-        declared = meta(page, "keywords") or meta(page, "news_keywords")
-        # The headline may hold a separator itself (`…共生共荣，用户…`), so it goes first.
-        declared = declared.replace(title, "") if title else declared
-        words = split_keywords(declared, KEYWORD_SEPARATORS)
-        return words[0].split() if len(words) == 1 else words
-
-    def lead_image(self, page: Selector, url: str) -> str:
-        """Return og:image (or twitter:image), else the site's icon; the body may still win."""
-        for name in ("og:image", "twitter:image"):
-            image = https_url(meta(page, name), url)
-            if image:
-                return image
-        return self.icon(page, url)
-
-    def icon(self, page: Selector, url: str) -> str:
-        """Return the site's largest usual icon: apple-touch-icon, icon, else /favicon.ico."""
-        links = page.css("link[rel][href]")
-        for wanted in ("apple-touch-icon", "icon"):
-            for link in links:
-                href = link.attrib["href"].strip()
-                if wanted in link.attrib["rel"].lower().split() and not href.startswith("data:"):
-                    return https_url(href, url)
-        return https_url(self.default_image, url)
-
-    def body_html(self, response: TextResponse, title: str) -> str:
-        """Return the article body trafilatura finds, as HTML for the pipelines to clean.
-
-        Raises ExtractionError when it finds no article text.
-        """
-        extracted = trafilatura.extract(response.text, url=response.url, **EXTRACTION)
-        # trafilatura writes `<html><body>…</body></html>`.
-        body = lxml.html.fromstring(extracted).find("body") if extracted else None
-        if body is None:
-            raise ExtractionError("trafilatura found no article text: not an article page?")
-        drop_title_headings(body, title)
-        drop_link_blocks(body)
-        unwrap_empty_links(body)
-        if not squash(body.text_content()):
-            raise ExtractionError("trafilatura found no article text: not an article page?")
-        return html.escape(body.text or "", quote=False) + "".join(
-            lxml.html.tostring(child, encoding="unicode") for child in body
-        )
+    page_class = GenericPage
+    channels = (
+        Channel(id="web", name="网页", categories=("新闻", "网页", "网页"), named_by_page=True),
+    )
 
 
 def drop_title_headings(body: lxml.html.HtmlElement, title: str) -> None:

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import re
 
-from parsel import Selector
-
 from crawler.common.text import editor_name
 from crawler.sites.base import Channel
-from crawler.sites.declared import DeclaredSite
+from crawler.sites.declared import DeclaredPage, DeclaredSite
 from crawler.sites.extract import texts
 
 SITE_NAME = "和讯"
+
+
+class HexunPage(DeclaredPage):
+    """A hexun.com article page."""
+
+    def editor(self) -> str:
+        """Return the editor's name from the 责任编辑 line at the end of the body's text."""
+        return editor_name(" ".join(texts(self.body, "::text")))
 
 
 class Hexun(DeclaredSite):
@@ -46,7 +52,4 @@ class Hexun(DeclaredSite):
     DATE_TEXT = (".articleName .tip span.pr20", ".tip span.pr20", ".articleName .tip")
     SOURCE = (".articleName .tip a", ".tip a")
     DOC_ID = re.compile(r"/(\d+)\.html")
-
-    def editor(self, page: Selector, body: Selector) -> str:
-        """Return the editor's name from the 责任编辑 line at the end of the body's text."""
-        return editor_name(" ".join(texts(body, "::text")))
+    page_class = HexunPage

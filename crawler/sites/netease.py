@@ -4,17 +4,30 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
 
-from parsel import Selector
-
-from crawler.common.dates import parse_iso_datetime, parse_local_datetime
+from crawler.common.dates import parse_iso_datetime
 from crawler.common.text import squash
 from crawler.sites.base import Channel
-from crawler.sites.declared import DeclaredSite
-from crawler.sites.extract import first_text, meta
+from crawler.sites.declared import DeclaredPage, DeclaredSite
 
 SITE_NAME = "网易财经"
+
+
+class NeteasePage(DeclaredPage):
+    """A money.163.com article page."""
+
+    def title(self) -> str:
+        """Return the headline from the `h1` (163's og:title breaks at a `"` in the title)."""
+        return self.text(*self.site.TITLE) or squash(self.meta("og:title"))
+
+    def published(self) -> datetime | None:
+        """Return `article:published_time`, else the time printed above the text."""
+        declared = parse_iso_datetime(self.meta("article:published_time"))
+        return declared or super().published()
+
+    def editor(self) -> str:
+        """Return the editor's name, without the staff code 163 appends (`杨倩_NF4425`)."""
+        return super().editor().partition("_")[0]
 
 
 class Netease(DeclaredSite):
@@ -52,16 +65,4 @@ class Netease(DeclaredSite):
     SOURCE = ("#ne_article_source", ".post_time_source a")
     EDITOR = ("span.ep-editor",)
     DOC_ID = re.compile(r"/([0-9A-Z]{16})(?:_\w+)?\.html")
-
-    def title(self, page: Selector, listing: dict[str, Any]) -> str:
-        """Return the headline from the `h1` (163's og:title breaks at a `"` in the title)."""
-        return first_text(page, *self.TITLE) or squash(meta(page, "og:title"))
-
-    def published(self, page: Selector, listing: dict[str, Any]) -> datetime | None:
-        """Return `article:published_time`, else the time printed above the text."""
-        declared = parse_iso_datetime(meta(page, "article:published_time"))
-        return declared or parse_local_datetime(first_text(page, *self.DATE_TEXT))
-
-    def editor(self, page: Selector, body: Selector) -> str:
-        """Return the editor's name, without the staff code 163 appends (`杨倩_NF4425`)."""
-        return super().editor(page, body).partition("_")[0]
+    page_class = NeteasePage

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
 
-from parsel import Selector
-
-from crawler.common.dates import parse_epoch, parse_iso_datetime, parse_local_datetime
-from crawler.common.text import editor_name, split_keywords, squash
+from crawler.common.dates import parse_iso_datetime, parse_local_datetime
+from crawler.common.text import editor_name, squash
 from crawler.sites.base import Channel
-from crawler.sites.declared import DeclaredSite
-from crawler.sites.extract import first_text, meta, texts
+from crawler.sites.declared import DeclaredPage, DeclaredSite
+from crawler.sites.extract import texts
 
 SITE_NAME = "新浪财经"
 
@@ -24,6 +21,31 @@ def _channel(pageid: str, lid: str, name: str, category: str | None = None) -> C
         categories=("金融", SITE_NAME, category or f"{SITE_NAME}－{name}"),
         params={"pageid": pageid, "lid": lid},
     )
+
+
+class SinaPage(DeclaredPage):
+    """A Sina article page: desktop (2016, 2018–2024) or mobile."""
+
+    def title(self) -> str:
+        """Return the headline: the page's `h1`, else its `og:title`."""
+        return self.text(*self.site.TITLE) or squash(self.meta("og:title"))
+
+    def published(self) -> datetime | None:
+        """Return `article:published_time`, else the printed date (Beijing time)."""
+        declared = parse_iso_datetime(self.meta("article:published_time"))
+        return declared or parse_local_datetime(self.text(*self.site.DATE_TEXT))
+
+    def media_source(self) -> str:
+        """Return the article's own source (新京报, 参考消息, ...)."""
+        return squash(self.meta("article:author")) or self.text(*self.site.SOURCE)
+
+    def editor(self) -> str:
+        """Return the editor's name from the body's 责任编辑 line."""
+        return editor_name(" ".join(texts(self.body, "p ::text")))
+
+    def doc_id(self) -> str:
+        """Return Sina's document id: `publishid`, else the one in the URL or the listing."""
+        return self.meta("publishid") or super().doc_id()
 
 
 class Sina(DeclaredSite):
@@ -68,53 +90,4 @@ class Sina(DeclaredSite):
     DATE_TEXT = (".date-source span.date", "span.time-source", "time.weibo_time", ".date")
     SOURCE = (".date-source .source", "span.time-source a", "span.time-source span")
     DOC_ID = re.compile(r"(?:doc|detail)-i([0-9a-z]+)\.")
-
-    def title(self, page: Selector, listing: dict[str, Any]) -> str:
-        """Return the headline: the page's `h1`, else its `og:title`, else the listing's."""
-        return (
-            first_text(page, *self.TITLE)
-            or squash(meta(page, "og:title"))
-            or squash(str(listing.get("title", "")))
-        )
-
-    def published(self, page: Selector, listing: dict[str, Any]) -> datetime | None:
-        """Return `article:published_time`, the printed date (Beijing), or the API's `intime`."""
-        declared = parse_iso_datetime(meta(page, "article:published_time"))
-        return (
-            declared
-            or parse_local_datetime(first_text(page, *self.DATE_TEXT))
-            or parse_epoch(listing.get("intime"))
-            or parse_epoch(listing.get("ctime"))
-        )
-
-    def modified(self, listing: dict[str, Any]) -> datetime | None:
-        """Return the roll API's `mtime`: a later one means the article changed."""
-        return parse_epoch(listing.get("mtime"))
-
-    def media_source(self, page: Selector, listing: dict[str, Any]) -> str:
-        """Return the article's own source (新京报, 参考消息, ...)."""
-        return (
-            squash(meta(page, "article:author"))
-            or first_text(page, *self.SOURCE)
-            or squash(str(listing.get("media_name", "")))
-        )
-
-    def editor(self, page: Selector, body: Selector) -> str:
-        """Return the editor's name from the body's 责任编辑 line."""
-        return editor_name(" ".join(texts(body, "p ::text")))
-
-    def keywords(self, page: Selector, listing: dict[str, Any], title: str) -> list[str]:
-        """Return the page's keywords, else the listing's."""
-        return split_keywords(meta(page, "keywords")) or split_keywords(
-            str(listing.get("keywords", ""))
-        )
-
-    def doc_id(self, page: Selector, url: str, listing: dict[str, Any]) -> str:
-        """Return Sina's document id: `publishid`, else the one in the URL or the listing."""
-        return meta(page, "publishid") or self.listed_doc_id(url, listing)
-
-    def listed_doc_id(self, url: str, listing: dict[str, Any]) -> str:
-        """Return the document id known before fetching: in the URL, else the API's `docid`."""
-        return (
-            super().listed_doc_id(url, listing) or str(listing.get("docid", "")).rpartition(":")[2]
-        )
+    page_class = SinaPage

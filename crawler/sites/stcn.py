@@ -4,17 +4,39 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
-
-from parsel import Selector
 
 from crawler.common.dates import parse_local_datetime
 from crawler.common.text import split_keywords
 from crawler.sites.base import Channel
-from crawler.sites.declared import DeclaredSite
-from crawler.sites.extract import first_text, meta, script_value
+from crawler.sites.declared import DeclaredPage, DeclaredSite
+from crawler.sites.extract import script_value
 
 SITE_NAME = "证券时报网"
+
+
+class StcnPage(DeclaredPage):
+    """A stcn.com article page."""
+
+    site: Stcn
+
+    def published(self) -> datetime | None:
+        """Return the script's `publishdate` (it has seconds), else the printed time."""
+        return parse_local_datetime(
+            script_value(self.selector, "publishdate")
+        ) or parse_local_datetime(self.text(*self.site.INFO))
+
+    def media_source(self) -> str:
+        """Return the `来源：` of the line under the title (the author is not the source)."""
+        match = self.site.SOURCE_LINE.search(self.text(*self.site.INFO))
+        return match.group(1) if match else ""
+
+    def keywords(self) -> list[str]:
+        """Return the page's keywords, which stcn separates with spaces."""
+        return split_keywords(self.meta("keywords"), r"[\s,，]+")
+
+    def doc_id(self) -> str:
+        """Return stcn's content id: the number in the URL, else the script's `contentid`."""
+        return super().doc_id() or script_value(self.selector, "contentid")
 
 
 class Stcn(DeclaredSite):
@@ -43,22 +65,4 @@ class Stcn(DeclaredSite):
     INFO = (".intal_tit .info", "div.info")
     SOURCE_LINE = re.compile(r"来源\s*[:：]\s*(\S+)")
     DOC_ID = re.compile(r"/(\d+)\.s?html")
-
-    def published(self, page: Selector, listing: dict[str, Any]) -> datetime | None:
-        """Return the script's `publishdate` (it has seconds), else the printed time."""
-        return parse_local_datetime(script_value(page, "publishdate")) or parse_local_datetime(
-            first_text(page, *self.INFO)
-        )
-
-    def media_source(self, page: Selector, listing: dict[str, Any]) -> str:
-        """Return the `来源：` of the line under the title (the author is not the source)."""
-        match = self.SOURCE_LINE.search(first_text(page, *self.INFO))
-        return match.group(1) if match else ""
-
-    def keywords(self, page: Selector, listing: dict[str, Any], title: str) -> list[str]:
-        """Return the page's keywords, which stcn separates with spaces."""
-        return split_keywords(meta(page, "keywords"), r"[\s,，]+")
-
-    def doc_id(self, page: Selector, url: str, listing: dict[str, Any]) -> str:
-        """Return stcn's content id: the number in the URL, else the script's `contentid`."""
-        return self.listed_doc_id(url, listing) or script_value(page, "contentid")
+    page_class = StcnPage

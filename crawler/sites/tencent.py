@@ -4,17 +4,36 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
-
-from parsel import Selector
 
 from crawler.common.dates import parse_local_datetime
 from crawler.common.text import split_keywords, squash
 from crawler.sites.base import Channel
-from crawler.sites.declared import DeclaredSite
-from crawler.sites.extract import first_text, meta, script_value
+from crawler.sites.declared import DeclaredPage, DeclaredSite
+from crawler.sites.extract import script_value
 
 SITE_NAME = "腾讯财经"
+
+
+class TencentPage(DeclaredPage):
+    """A finance.qq.com article page."""
+
+    def title(self) -> str:
+        """Return the headline, from the `h1` or else the page script's ARTICLE_INFO."""
+        return self.text(*self.site.TITLE) or squash(script_value(self.selector, "title"))
+
+    def published(self) -> datetime | None:
+        """Return ARTICLE_INFO's `pubtime`, else the time printed under the title (Beijing)."""
+        return parse_local_datetime(script_value(self.selector, "pubtime")) or super().published()
+
+    def keywords(self) -> list[str]:
+        """Return the page's keywords; qq lists the headline first, which is no keyword."""
+        # Split on ASCII commas only: the headline in the list may hold a fullwidth `，`.
+        title = self.title()
+        return [word for word in split_keywords(self.meta("keywords"), ",") if word != title]
+
+    def doc_id(self) -> str:
+        """Return qq's article id: the URL's date and number (`20190923000843`)."""
+        return super().doc_id() or script_value(self.selector, "id")
 
 
 class Tencent(DeclaredSite):
@@ -47,22 +66,4 @@ class Tencent(DeclaredSite):
     SOURCE = (".a_Info .a_source", ".a_source")
     EDITOR = ("#QQeditor", ".qq_editor")
     DOC_ID = re.compile(r"/a/(\d{8})/(\d+)\.s?htm")
-
-    def title(self, page: Selector, listing: dict[str, Any]) -> str:
-        """Return the headline, from the `h1` or else the page script's ARTICLE_INFO."""
-        return first_text(page, *self.TITLE) or squash(script_value(page, "title"))
-
-    def published(self, page: Selector, listing: dict[str, Any]) -> datetime | None:
-        """Return ARTICLE_INFO's `pubtime`, else the time printed under the title (Beijing)."""
-        return parse_local_datetime(script_value(page, "pubtime")) or super().published(
-            page, listing
-        )
-
-    def keywords(self, page: Selector, listing: dict[str, Any], title: str) -> list[str]:
-        """Return the page's keywords; qq lists the headline first, which is no keyword."""
-        # Split on ASCII commas only: the headline in the list may hold a fullwidth `，`.
-        return [word for word in split_keywords(meta(page, "keywords"), ",") if word != title]
-
-    def doc_id(self, page: Selector, url: str, listing: dict[str, Any]) -> str:
-        """Return qq's article id: the URL's date and number (`20190923000843`)."""
-        return self.listed_doc_id(url, listing) or script_value(page, "id")
+    page_class = TencentPage

@@ -1,36 +1,128 @@
-"""What every discovery spider shares: the archive state, and how failures are told."""
+"""What every discovery spider shares: arguments, listings read in turn, the archive state,
+requests that carry their kind, and one way of telling failures."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import scrapy
-from scrapy.http import Response, TextResponse
+from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
+from crawler import stats
 from crawler.archive.extension import ArchiveExtension
 from crawler.archive.state import ArchiveState, counting_state_errors
 from crawler.items import Article
+from crawler.listing import Listing
 from crawler.pages import article_page, failure_reason, page_name
-from crawler.sites import ExtractionError
+from crawler.sites import Channel, ExtractionError, Site, extract_article
+
+LIST, ARTICLE = "list", "article"  # the kinds of request, in `Request.meta["kind"]`
 
 
 class ArchivingSpider(scrapy.Spider):
-    """A spider that checks the archive before fetching and logs each failure one way.
+    """A discovery spider: reads its listings one after another, fetches what is new.
 
-    Subclasses set `stats_prefix` (their stats are `<prefix>/...`) and call `open_state()`
-    at the start of the crawl.
+    A subclass declares `stats_prefix` (its stats are `<prefix>/...`), its `-a` arguments
+    once, as the parameters of its `read_arguments` classmethod (checked before the
+    crawl starts, kept as `self.arguments`), and `listings()`: the first request of each
+    listing, in order. A listing's callback ends with `yield from self.next_listing()`.
     """
 
     stats_prefix: ClassVar[str]
+    # How a failed request of each kind is counted (`<prefix>/<stat>`).
+    failure_stats: ClassVar[dict[str, str]] = {
+        LIST: stats.LIST_REQUEST_FAILURES,
+        ARTICLE: stats.ARTICLE_REQUEST_FAILURES,
+    }
     state: ArchiveState | None = None
+    arguments: Any
+
+    def __init__(self, **kwargs: Any) -> None:
+        names = inspect.signature(self.read_arguments).parameters
+        given = {name: kwargs.pop(name) for name in list(kwargs) if name in names}
+        super().__init__(**kwargs)
+        self.arguments = self.read_arguments(**given)
+        self.pending: Iterator[Request] = iter(())
+        self.requested: set[str] = set()  # archive keys requested in this run
+
+    @classmethod
+    def read_arguments(cls) -> Any:
+        """Read and check the spider's `-a` arguments (a subclass declares its own)."""
+        return None
+
+    def listings(self) -> Iterator[Request]:
+        """Yield the first request of each listing, in the order they are to be read."""
+        return iter(())
+
+    async def start(self) -> AsyncIterator[Request]:
+        """Open the archive state, then ask for the first listing; the others follow in turn.
+
+        Listings are read one after another, so an article that several list is
+        requested, and filed, under the listing that comes first.
+        """
+        self.open_state()
+        self.pending = self.listings()
+        for request in self.next_listing():
+            yield request
+
+    def next_listing(self) -> Iterator[Request]:
+        """Ask for the next listing, if any."""
+        request = next(self.pending, None)
+        if request is not None:
+            yield request
 
     def open_state(self) -> None:
         """Take the archive state of this crawl (None when ARCHIVE_ENABLED is off)."""
         archive = self.crawler.get_extension(ArchiveExtension)
         self.state = archive.state if archive else None
+
+    def list_request(self, url: str, callback: Callable[..., Any], **cb_kwargs: Any) -> Request:
+        """Build the request of a listing page (read again on purpose when a JOBDIR resumes)."""
+        return Request(
+            url,
+            callback=callback,
+            errback=self.listing_failed,
+            cb_kwargs=cb_kwargs,
+            meta={"kind": LIST},
+            dont_filter=True,
+        )
+
+    def article_request(
+        self, site: Site, channel: Channel, listing: Listing, **request: Any
+    ) -> Request | None:
+        """Build the request of a listed article; None if this run already requested it."""
+        if listing.key in self.requested:
+            self.count(stats.DUPLICATES)
+            self.logger.debug("Listed twice in this run <%s>: %s", listing.url, listing.key)
+            return None
+        self.requested.add(listing.key)
+        return Request(
+            listing.url,
+            callback=self.parse_article,
+            errback=self.request_failed,
+            cb_kwargs={"site": site, "channel": channel, "listing": listing},
+            meta={"kind": ARTICLE},
+            **request,
+        )
+
+    def parse_article(
+        self, response: Response, site: Site, channel: Channel, listing: Listing
+    ) -> Iterator[Article]:
+        """Extract the listed article with its site's page object; log and count a failure."""
+        article = self.extract(response, lambda page: extract_article(site, page, channel, listing))
+        if article is not None:
+            yield article
+
+    def is_archived_unchanged(self, listing: Listing) -> bool:
+        """Tell whether the archive holds this listed article at the version it lists."""
+        if self.state is None or getattr(self.arguments, "refresh_all", False):
+            return False
+        modified = listing.modified
+        return self.state.is_unchanged(listing.key, modified.isoformat() if modified else None)
 
     def counting_state_errors(self, doing: str) -> AbstractContextManager[None]:
         """Log and count a failed archive state write instead of stopping the crawl."""
@@ -44,7 +136,7 @@ class ArchivingSpider(scrapy.Spider):
             with self.counting_state_errors(f"mark the listed {what} as seen"):
                 self.state.touch(keys)
         assert self.crawler.stats is not None
-        self.crawler.stats.inc_value("archive/listed_unchanged", len(keys))
+        self.crawler.stats.inc_value(stats.LISTED_UNCHANGED, len(keys))
 
     def count(self, name: str, value: int = 1) -> None:
         """Add to one of this spider's stats (`<prefix>/<name>`)."""
@@ -58,12 +150,17 @@ class ArchivingSpider(scrapy.Spider):
         try:
             return parse(article_page(response))
         except ExtractionError as error:
-            self.count("article/extraction_errors")
+            self.count(stats.EXTRACTION_ERRORS)
             self.logger.warning("Cannot extract an article %s: %s", page_name(response), error)
             return None
 
-    def log_failure(self, failure: Failure, stat: str) -> None:
-        """Log and count (as `<prefix>/<stat>`) a request that failed for good."""
-        self.count(stat)
-        url = failure.request.url  # type: ignore[attr-defined]
-        self.logger.error("Request failed <%s>: %s", url, failure_reason(failure))
+    def listing_failed(self, failure: Failure) -> Iterator[Request]:
+        """Log and count a listing page that could not be fetched; go on with the next."""
+        self.request_failed(failure)
+        yield from self.next_listing()
+
+    def request_failed(self, failure: Failure) -> None:
+        """Log and count (by the request's kind) a request that failed for good."""
+        request = failure.request  # type: ignore[attr-defined]
+        self.count(self.failure_stats[request.meta.get("kind", ARTICLE)])
+        self.logger.error("Request failed <%s>: %s", request.url, failure_reason(failure))

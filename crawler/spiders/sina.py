@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any, Self
@@ -11,15 +11,16 @@ from urllib.parse import urlsplit
 
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
-from twisted.python.failure import Failure
 from w3lib.url import add_or_replace_parameters
 
 from crawler.common.dates import BEIJING, parse_epoch
-from crawler.items import Article
-from crawler.listing import article_key
+from crawler.common.text import split_keywords, squash
+from crawler.listing import Listing
 from crawler.sites import Channel
 from crawler.sites.sina import Sina
 from crawler.spiders.archiving import ArchivingSpider
+
+SITE = Sina()
 
 
 class RollAnswerError(ValueError):
@@ -46,6 +47,19 @@ def roll_entries(response: Response) -> list[dict[str, Any]]:
     return [entry for entry in data if isinstance(entry, dict)]
 
 
+def roll_listing(url: str, entry: dict[str, Any]) -> Listing:
+    """Return what a roll API entry says of its article (its `docid` is Sina's id)."""
+    return SITE.listing(
+        url,
+        listed_id=str(entry.get("docid", "")).rpartition(":")[2],
+        title=squash(str(entry.get("title", ""))),
+        published=parse_epoch(entry.get("intime")) or parse_epoch(entry.get("ctime")),
+        modified=parse_epoch(entry.get("mtime")),
+        keywords=tuple(split_keywords(str(entry.get("keywords", "")))),
+        source=squash(str(entry.get("media_name", ""))),
+    )
+
+
 @dataclass(frozen=True)
 class Arguments:
     """The spider's `-a` arguments, read and checked."""
@@ -67,19 +81,12 @@ class SinaSpider(ArchivingSpider):
 
     name = "sina"
     stats_prefix = "sina"
-    site = Sina()
+    site = SITE
     refresh_source = True  # `scrapy refresh` runs this spider by default
+    arguments: Arguments
 
-    def __init__(
-        self,
-        channels: str = "",
-        max_pages: str = "1",
-        since: str = "",
-        refresh: str = "",
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.arguments = self.read_arguments(channels, max_pages, since, refresh)
         self.channels = self.arguments.channels
         self.allowed_domains: list[str] = []
         self.api_url = ""
@@ -129,13 +136,8 @@ class SinaSpider(ArchivingSpider):
         spider.allowed_domains = [*cls.site.hosts, api_host]
         return spider
 
-    async def start(self) -> AsyncIterator[Request]:
-        """Ask for the first list page of the first channel; the others follow in order.
-
-        Channels are listed one after the other, so an article that several channels list
-        is requested, and filed, under the channel that comes first.
-        """
-        self.open_state()
+    def listings(self) -> Iterator[Request]:
+        """Mark every channel as being read, then ask for each one's first list page in turn."""
         for channel in self.channels:
             if self.state is None:
                 continue
@@ -145,13 +147,8 @@ class SinaSpider(ArchivingSpider):
                         "Channel %s: the last run did not finish; resuming", channel.id
                     )
                     self.unfinished.add(channel.id)
-        yield self.list_request(self.channels[0], 1)
-
-    def next_channel(self, channel: Channel) -> Iterator[Request]:
-        """Ask for the first list page of the channel after this one, if any."""
-        position = self.channels.index(channel)
-        if position + 1 < len(self.channels):
-            yield self.list_request(self.channels[position + 1], 1)
+        for channel in self.channels:
+            yield self.page_request(channel, 1)
 
     def listing(self, channel: Channel) -> str:
         """Name a channel's listing in the archive state."""
@@ -164,21 +161,15 @@ class SinaSpider(ArchivingSpider):
                 with self.counting_state_errors(f"mark channel {channel.id} as read"):
                     self.state.finish_listing(self.listing(channel))
 
-    def list_request(self, channel: Channel, page: int) -> Request:
+    def page_request(self, channel: Channel, page: int) -> Request:
         """Build the roll API request for one list page of a channel."""
         url = add_or_replace_parameters(
             self.api_url, {**channel.params, "num": str(self.page_size), "page": str(page)}
         )
-        return Request(
-            url,
-            headers={"Referer": self.referer} if self.referer else {},
-            callback=self.parse_list,
-            errback=self.list_failed,
-            cb_kwargs={"channel": channel, "page": page},
-            # A list page is read again on purpose: when a JOBDIR crawl resumes, its first
-            # page is where discovery picks up again.
-            dont_filter=True,
-        )
+        request = super().list_request(url, self.parse_list, channel=channel, page=page)
+        if self.referer:
+            request.headers["Referer"] = self.referer
+        return request
 
     def parse_list(self, response: Response, channel: Channel, page: int) -> Iterator[Request]:
         """Follow the new and changed articles of a list page, then maybe the next page.
@@ -193,7 +184,7 @@ class SinaSpider(ArchivingSpider):
         except RollAnswerError as error:
             stats.inc_value("sina/list/bad_answers")
             self.logger.error("Bad roll API answer <%s>: %s", response.url, error)
-            yield from self.next_channel(channel)
+            yield from self.next_listing()
             return
         stats.inc_value("sina/list/pages")
         since = self.arguments.since
@@ -204,38 +195,27 @@ class SinaSpider(ArchivingSpider):
                 stats.inc_value("sina/list/entries_without_url")
                 self.logger.warning("Roll entry without a URL <%s>: %r", response.url, entry)
                 continue
-            url = response.urljoin(url)
+            listing = roll_listing(response.urljoin(url), entry)
             listed = parse_epoch(entry.get("ctime")) or parse_epoch(entry.get("intime"))
             if since and listed and listed < since:
                 reached_since = True
                 continue
-            key = article_key(self.site.key, self.site.listed_doc_id(url, entry), url)
-            if self.is_archived_unchanged(key, entry):
-                unchanged.append(key)
+            if self.is_archived_unchanged(listing):
+                unchanged.append(listing.key)
                 continue
-            wanted += 1
-            yield response.follow(
-                url,
-                callback=self.parse_article,
-                errback=self.request_failed,
-                cb_kwargs={"channel": channel, "listing": entry},
-            )
+            request = self.article_request(self.site, channel, listing)
+            if request is not None:
+                wanted += 1
+                yield request
         self.note_listed_unchanged(unchanged)
         self.logger.info(
             "Channel %s (%s) page %d: %d listed, %d new or changed",
             channel.id, channel.name, page, len(entries), wanted,
         )  # fmt: skip
         if self.wants_next_page(channel, entries, page, wanted, reached_since):
-            yield self.list_request(channel, page + 1)
+            yield self.page_request(channel, page + 1)
         else:
-            yield from self.next_channel(channel)
-
-    def is_archived_unchanged(self, key: str, entry: dict[str, Any]) -> bool:
-        """Tell whether the archive holds this article at the `mtime` the listing gives."""
-        if self.state is None or self.arguments.refresh_all:
-            return False
-        modified = parse_epoch(entry.get("mtime"))
-        return self.state.is_unchanged(key, modified.isoformat() if modified else None)
+            yield from self.next_listing()
 
     def wants_next_page(
         self,
@@ -254,22 +234,3 @@ class SinaSpider(ArchivingSpider):
             self.logger.info("Everything listed on page %d is archived: stopping here", page)
             return False
         return page < self.arguments.max_pages
-
-    def parse_article(
-        self, response: Response, channel: Channel, listing: dict[str, Any]
-    ) -> Iterator[Article]:
-        """Extract the article with the site's parser; log and count a page that fails."""
-        article = self.extract(response, lambda page: self.site.parse(page, channel, listing))
-        if article is not None:
-            yield article
-
-    def list_failed(self, failure: Failure) -> Iterator[Request]:
-        """Log and count a list page that could not be fetched; go on with the next channel."""
-        self.request_failed(failure)
-        yield from self.next_channel(failure.request.cb_kwargs["channel"])  # type: ignore[attr-defined]
-
-    def request_failed(self, failure: Failure) -> None:
-        """Log and count a request that failed for good (after retries)."""
-        request = failure.request  # type: ignore[attr-defined]
-        kind = "list" if request.callback == self.parse_list else "article"
-        self.log_failure(failure, f"{kind}/request_failures")

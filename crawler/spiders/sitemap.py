@@ -6,7 +6,7 @@ import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 from urllib.parse import urlsplit
 
 import lxml.etree
@@ -15,13 +15,13 @@ from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 from scrapy.spiders import SitemapSpider as ScrapySitemapSpider
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
-from twisted.python.failure import Failure
 
 from crawler.common.dates import parse_iso_datetime
-from crawler.items import Article
-from crawler.listing import article_key
+from crawler.common.text import split_keywords, squash
+from crawler.listing import Listing
 from crawler.sites import Channel, Site, all_sites, profile_for_url, site_named
-from crawler.spiders.archiving import ArchivingSpider
+from crawler.spiders.archiving import LIST, ArchivingSpider
+from pipelines.dedupe import ArchivedByAnotherSource
 
 # A listing's name in the archive state: its mark is the newest `lastmod` the archive holds.
 LISTING_PREFIX = "sitemap:"
@@ -70,28 +70,26 @@ def read_sitemap(body: bytes | None, content_type: str) -> tuple[str, list[dict[
     return sitemap.type, entries
 
 
-def listing_of(url: str, entry: dict[str, Any]) -> dict[str, str]:
-    """Return what a sitemap says of a page, in the words site parsers read listings in.
-
-    `loc`, `lastmod`, ... as they are, and the Google News `title`, `keywords` and
-    `publication_date` beside them (the roll API's entries have a `title` and `keywords`).
-    """
-    listing = {key: value for key, value in entry.items() if isinstance(value, str)}
-    listing["loc"] = url
-    news = entry.get("news") or {}
-    for name in ("title", "keywords", "publication_date"):
-        if news.get(name):
-            listing[name] = news[name]
-    return listing
-
-
-def listed_time(listing: dict[str, str]) -> datetime | None:
+def listed_time(entry: dict[str, Any]) -> datetime | None:
     """Return when a listed page last changed: its `lastmod`, else its `publication_date`."""
-    for name in ("lastmod", "publication_date"):
-        parsed = parse_iso_datetime(listing[name]) if listing.get(name) else None
+    news = entry.get("news") or {}
+    for value in (entry.get("lastmod"), news.get("publication_date")):
+        parsed = parse_iso_datetime(value) if isinstance(value, str) and value else None
         if parsed is not None:
             return parsed.astimezone(UTC)
     return None
+
+
+def listing_of(site: Site, url: str, entry: dict[str, Any]) -> Listing:
+    """Return what a sitemap entry says of its page (with Google News' title, keywords, date)."""
+    news = entry.get("news") or {}
+    return site.listing(
+        url,
+        title=squash(news.get("title", "")),
+        published=parse_iso_datetime(news.get("publication_date", "")),
+        modified=listed_time(entry),
+        keywords=tuple(split_keywords(news.get("keywords", ""))),
+    )
 
 
 def read_categories(text: str) -> tuple[str, str, str] | None:
@@ -157,16 +155,15 @@ class SitemapSpider(ArchivingSpider, ScrapySitemapSpider):
     name = "sitemap"
     stats_prefix = "sitemap"
 
-    def __init__(
-        self,
-        url: str = "",
-        categories: str = "",
-        pattern: str = "",
-        profile: str = "",
-        **kwargs: Any,
-    ) -> None:
+    # A failed sitemap is `sitemap/request_failures`.
+    failure_stats: ClassVar[dict[str, str]] = {
+        **ArchivingSpider.failure_stats,
+        LIST: "request_failures",
+    }
+    arguments: Arguments
+
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.arguments = self.read_arguments(url, categories, pattern, profile)
         self.sitemap_urls = [self.arguments.url]
         self.started = datetime.now(UTC)
         self.sitemaps: dict[str, SitemapRead] = {}
@@ -203,27 +200,30 @@ class SitemapSpider(ArchivingSpider, ScrapySitemapSpider):
         """Follow which articles reach the archive, to know how far each sitemap is held."""
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.article_archived, signal=signals.item_scraped)
+        crawler.signals.connect(spider.article_dropped, signal=signals.item_dropped)
         return spider
 
-    async def start(self) -> AsyncIterator[Request]:
-        """Ask for the sitemap named by `-a url`.
+    def listings(self) -> Iterator[Request]:
+        """Ask for the sitemap named by `-a url` (an index's sitemaps follow all at once).
 
         Replaces SitemapSpider.start, whose requests have no errback: a sitemap that fails
         would leave only Scrapy's own "Ignoring response" line, with no reason and no count.
         """
-        self.open_state()
         self.started = datetime.now(UTC)
         yield self.sitemap_request(self.arguments.url)
+
+    async def start(self) -> AsyncIterator[Request]:
+        """Start as every archiving spider does (not as Scrapy's SitemapSpider)."""
+        async for request in ArchivingSpider.start(self):
+            yield request
 
     def sitemap_request(self, url: str) -> Request:
         """Build the request for a sitemap, noting it as read from now on."""
         self.sitemaps.setdefault(url, SitemapRead(url, self.stored_mark(url)))
-        return Request(
-            url,
-            callback=self.parse_sitemap,
-            errback=self.request_failed,
-            cb_kwargs={"sitemap": url},
-        )
+        request = self.list_request(url, self.parse_sitemap, sitemap=url)
+        request.errback = self.request_failed  # a failed sitemap ends no listing of others
+        request.dont_filter = False
+        return request
 
     def stored_mark(self, url: str) -> datetime | None:
         """Return the newest `lastmod` the archive held from this sitemap after the last run."""
@@ -268,7 +268,7 @@ class SitemapSpider(ArchivingSpider, ScrapySitemapSpider):
         wanted = 0
         for entry in entries:
             url = response.urljoin(entry["loc"])
-            modified = listed_time(listing_of(url, entry))
+            modified = listed_time(entry)
             if read.mark and modified and modified < read.mark:
                 stats.inc_value("sitemap/skipped/older_than_mark")
                 continue
@@ -295,27 +295,22 @@ class SitemapSpider(ArchivingSpider, ScrapySitemapSpider):
             if not pattern.search(url):
                 filtered += 1
                 continue
-            listing = listing_of(url, entry)
-            modified = listed_time(listing)
+            listing = listing_of(site, url, entry)
+            modified = listing.modified
             if read.mark and modified and modified < read.mark:
                 older += 1
                 continue
-            key = article_key(site.key, site.listed_doc_id(url, listing), url)
-            if self.is_archived(key, modified):
-                unchanged.append(key)
+            if self.is_archived(listing):
+                unchanged.append(listing.key)
                 read.hold(modified)
                 continue
             wanted += 1
             read.waiting[url] = modified
             first = url not in self.listers
             self.listers.setdefault(url, {})[read.url] = modified
-            if first:
-                yield Request(
-                    url,
-                    callback=self.parse_article,
-                    errback=self.request_failed,
-                    cb_kwargs={"listing": listing},
-                )
+            request = self.article_request(site, self.channel(site), listing) if first else None
+            if request is not None:
+                yield request
         stats.inc_value("sitemap/entries", len(entries))
         stats.inc_value("sitemap/skipped/filtered", filtered)
         stats.inc_value("sitemap/skipped/older_than_mark", older)
@@ -338,39 +333,31 @@ class SitemapSpider(ArchivingSpider, ScrapySitemapSpider):
             replace(channel, name=categories[2], categories=categories) if categories else channel
         )
 
-    def is_archived(self, key: str, modified: datetime | None) -> bool:
+    def is_archived(self, listing: Listing) -> bool:
         """Tell whether the archive holds the article: at this `lastmod`, or at all if none."""
         if self.state is None:
             return False
-        if modified is None:
-            return self.state.lookup(key) is not None
-        return self.state.is_unchanged(key, modified.isoformat())
-
-    def parse_article(self, response: Response, listing: dict[str, str]) -> Iterator[Article]:
-        """Extract the article with its profile; log and count a page that is not one."""
-        site = self.profile(response.url)
-        article = self.extract(response, lambda page: site.parse(page, self.channel(site), listing))
-        if article is None:
-            return
-        # The sitemap's time is the version the archive records, so the next run can tell
-        # whether the listed article changed without fetching it.
-        article.modified = listed_time(listing) or article.modified
-        if article.published is None and listing.get("publication_date"):
-            article.published = parse_iso_datetime(listing["publication_date"])
-        yield article
+        if listing.modified is None:
+            return self.state.lookup(listing.key) is not None
+        return self.state.is_unchanged(listing.key, listing.modified.isoformat())
 
     def article_archived(self, item: Any, response: Response) -> None:
         """Note that the sitemaps listing this article are held up to its `lastmod`."""
         if not isinstance(response, Response) or response.request is None:
             return
         listing = response.cb_kwargs.get("listing")
-        if not isinstance(listing, dict):
+        if not isinstance(listing, Listing):
             return
-        url = listing["loc"]
+        url = listing.url
         for sitemap, modified in self.listers.get(url, {}).items():
             read = self.sitemaps[sitemap]
             read.waiting.pop(url, None)
             read.hold(modified)
+
+    def article_dropped(self, item: Any, response: Response, exception: BaseException) -> None:
+        """Count an article another source holds as archived: it is, under that source."""
+        if isinstance(exception, ArchivedByAnotherSource):
+            self.article_archived(item, response)
 
     def is_complete(self, url: str, seen: frozenset[str] = frozenset()) -> bool:
         """Tell whether a sitemap was read and all it lists (sitemaps included) is archived."""
@@ -404,9 +391,3 @@ class SitemapSpider(ArchivingSpider, ScrapySitemapSpider):
                     self.logger.info(
                         "Sitemap <%s>: archived up to lastmod %s", url, mark.isoformat()
                     )
-
-    def request_failed(self, failure: Failure) -> None:
-        """Log and count a request that failed for good (after retries)."""
-        request = failure.request  # type: ignore[attr-defined]
-        sitemap = request.callback == self.parse_sitemap
-        self.log_failure(failure, "request_failures" if sitemap else "article/request_failures")
