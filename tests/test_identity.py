@@ -10,7 +10,7 @@ from scrapy.utils.test import get_crawler
 
 from crawler.items import Article
 from pipelines.export import MarkdownExportPipeline
-from tests.crawling import add_page, crawl, mirror_of, roll_page
+from tests.crawling import Crawl, add_page, crawl, mirror_of, roll_page
 
 PAGE = """<html><head><meta charset="utf-8">
 <meta property="article:published_time" content="2026-11-28T09:00:00+08:00">
@@ -52,21 +52,38 @@ def test_two_articles_with_one_title_and_date_get_two_files(tmp_path: Path) -> N
     assert crawler.stats.get_value("markdown/unchanged") == 2
 
 
+def crawl_twice(
+    fixtures: Path, tmp_path: Path, pages: dict[str, tuple[str, str, str]]
+) -> tuple[Crawl, dict[Path, bytes], Crawl]:
+    """List these pages (URL: publishid, title, text) on one roll page; crawl, then refresh all.
+
+    Returns the first crawl, the files it wrote with their bytes, and the second crawl.
+    """
+    for number, (url, (publishid, title, text)) in enumerate(pages.items()):
+        add_page(
+            fixtures,
+            f"made-{number}",
+            url,
+            PAGE.format(publishid=publishid, title=title, text=text),
+        )
+    archive = tmp_path / "archive"
+    with mirror_of(fixtures, {"1686_1": roll_page(*pages)}) as mirror:
+        first = crawl(mirror, archive)
+        written = {path: path.read_bytes() for path in first.files()}
+        second = crawl(mirror, archive, "-a", "refresh=all")
+    return first, written, second
+
+
 def test_two_urls_that_list_one_id_give_one_file_that_no_run_rewrites(
     fixtures: Path, tmp_path: Path
 ) -> None:
     desktop, news = sina_url("finance.sina.com.cn", "same1"), sina_url("news.sina.com.cn", "same1")
-    add_page(fixtures, "desktop", desktop, PAGE.format(publishid="same1", title="一篇", text="甲"))
-    add_page(fixtures, "news", news, PAGE.format(publishid="same1", title="一篇", text="乙"))
-    archive = tmp_path / "archive"
-    with mirror_of(fixtures, {"1686_1": roll_page(desktop, news)}) as mirror:
-        first = crawl(mirror, archive)
-        [only] = first.files()
-        written = only.read_bytes()
-        second = crawl(mirror, archive, "-a", "refresh=all")
+    pages = {desktop: ("same1", "一篇", "甲"), news: ("same1", "一篇", "乙")}
+    first, written, second = crawl_twice(fixtures, tmp_path, pages)
+    [(only, data)] = written.items()
     assert second.files() == [only]
-    assert only.read_bytes() == written
-    assert "甲" in written.decode("utf-8")
+    assert only.read_bytes() == data
+    assert "甲" in data.decode("utf-8")
     assert (first.stat("markdown/written"), first.stat("sina/list/duplicates")) == (1, 1)
     assert (second.stat("markdown/unchanged"), second.stat("markdown/updated")) == (1, 0)
 
@@ -76,13 +93,8 @@ def test_a_page_whose_publishid_disagrees_with_its_listed_id_keeps_the_listed_id
 ) -> None:
     one, two = sina_url("finance.sina.com.cn", "one1"), sina_url("finance.sina.com.cn", "two2")
     # Both pages say they are document `shared9`, with one title and one date.
-    add_page(fixtures, "one", one, PAGE.format(publishid="shared9", title="同名", text="第一篇"))
-    add_page(fixtures, "two", two, PAGE.format(publishid="shared9", title="同名", text="第二篇"))
-    archive = tmp_path / "archive"
-    with mirror_of(fixtures, {"1686_1": roll_page(one, two)}) as mirror:
-        first = crawl(mirror, archive)
-        written = {path: path.read_bytes() for path in first.files()}
-        second = crawl(mirror, archive, "-a", "refresh=all")
+    pages = {one: ("shared9", "同名", "第一篇"), two: ("shared9", "同名", "第二篇")}
+    _, written, second = crawl_twice(fixtures, tmp_path, pages)
     # The two are fetched at once: whichever is written second gets its listed id as suffix.
     names = sorted(path.name for path in written)
     assert names in (["同名.md", "同名_one1.md"], ["同名.md", "同名_two2.md"])
