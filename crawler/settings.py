@@ -49,7 +49,7 @@ CHARSET_GUESS_ENABLED = True
 
 # Security: no telnet console or remote-control server listening; downloads over http(s)
 # only, so a link to file:// or data: in a page or feed cannot make the crawler read local
-# files (`scrapy render` turns file:// back on for itself); TLS certificates verified; a
+# files (`scrapy render` reads its saved page itself, in-process); TLS certificates verified; a
 # page larger than DOWNLOAD_MAXSIZE is abandoned (logged and counted), not read into memory.
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
