@@ -96,7 +96,10 @@ def measure(page: Path) -> Overlap:
 
 def main() -> None:
     print(machine_line())
-    pages = sorted((FIXTURES / "other").glob("*.html")) + sorted((FIXTURES / "sina").glob("*.html"))
+    pages = sorted(
+        (p for p in FIXTURES.glob("sites/*/*.html") if p.parent.name != "sina"),
+        key=lambda p: p.name,
+    ) + sorted((FIXTURES / "sites" / "sina").glob("*.html"))
     header = (
         "| page | expected chars | generic chars | P | R | F1 | P in order | R in order "
         "| F1 in order | paragraphs kept | images kept |"

@@ -104,7 +104,10 @@ class Page:
 
 def real_pages() -> list[Page]:
     """Every saved real fixture page (the made-up `synthetic-*` Sina pages left out)."""
-    paths = sorted((FIXTURES / "sina").glob("*.html")) + sorted((FIXTURES / "other").glob("*.html"))
+    paths = sorted((FIXTURES / "sites" / "sina").glob("*.html")) + sorted(
+        (p for p in FIXTURES.glob("sites/*/*.html") if p.parent.name != "sina"),
+        key=lambda p: p.name,
+    )
     pages = []
     for path in paths:
         if path.name.startswith("synthetic-"):

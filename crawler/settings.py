@@ -97,6 +97,6 @@ FEED_FULLTEXT_MIN_BLOCKS = 2
 FEED_FULLTEXT_MIN_CHARS = 80
 
 # The offline demo (`scrapy demo`): recorded pages and made-up roll API answers.
-DEMO_FIXTURES_DIR = "tests/fixtures/sina"
+DEMO_FIXTURES_DIR = "tests/fixtures/sites/sina"
 
 FEED_EXPORT_ENCODING = "utf-8"
