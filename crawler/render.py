@@ -29,6 +29,7 @@ from typing import Any, Literal
 from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.extension import ExtensionManager
 from scrapy.http import Headers, Request, Response
 from scrapy.responsetypes import responsetypes
 from scrapy.settings import BaseSettings, Settings
@@ -96,10 +97,14 @@ def recorded_headers(page: Path) -> dict[str, str]:
 class PageRenderer:
     """The components of a crawl's per-page path, built once from the settings."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, writes_archive: bool = False) -> None:
+        """Build the components; with `writes_archive`, the archive's pipelines too (and the
+        extensions they read the archive state from): a crawl's whole per-article path."""
         self.crawler = Crawler(Spider, settings)
         self.settings = self.crawler.settings
         self.crawler.stats = load_object(self.settings["STATS_CLASS"])(self.crawler)
+        if writes_archive:
+            self.crawler.extensions = build_from_crawler(ExtensionManager, self.crawler)
         middlewares = [
             cls
             for cls in map(load_object, components(self.settings, "DOWNLOADER_MIDDLEWARES"))
@@ -110,7 +115,7 @@ class PageRenderer:
         pipelines = [
             cls
             for cls in map(load_object, components(self.settings, "ITEM_PIPELINES"))
-            if not getattr(cls, "writes_archive", False)
+            if writes_archive or not getattr(cls, "writes_archive", False)
         ]
         self.pipelines: list[Any] = built(self.crawler, pipelines)
         self.extra_fields = tuple(self.settings.getlist("MARKDOWN_EXTRA_FIELDS"))
