@@ -119,7 +119,8 @@ class PageRenderer:
         ]
         self.pipelines: list[Any] = built(self.crawler, pipelines)
         self.extra_fields = tuple(self.settings.getlist("MARKDOWN_EXTRA_FIELDS"))
-        MarkdownItemExporter(io.BytesIO(), extra_fields=self.extra_fields)  # fail early
+        # An unknown MARKDOWN_EXTRA_FIELDS name fails here, once, not at the first page.
+        MarkdownItemExporter(io.BytesIO(), extra_fields=self.extra_fields)
 
     @property
     def stats(self) -> StatsCollector:
