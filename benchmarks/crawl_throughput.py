@@ -45,7 +45,7 @@ from benchmarks import load_average, machine_line  # noqa: E402
 from crawler import settings as project_settings  # noqa: E402
 from crawler.mirror import Mirror, MirrorHandler, Route, serve  # noqa: E402
 
-SINA_FIXTURES = ROOT / "tests" / "fixtures" / "sina"
+SINA_FIXTURES = ROOT / "tests" / "fixtures" / "sites" / "sina"
 PAGE_SIZE = 50
 ARTICLE_PATH = re.compile(r"^/finance\.sina\.com\.cn/roll/2026-11-28/doc-ibench(\d{7})\.shtml$")
 PUBLISHID = re.compile(rb'<meta name="publishid" content="[^"]*">')

@@ -2,10 +2,11 @@
 
 On every real fixture page (the pages `benchmarks/quality.py` scores), in one process:
 
-- ours: the saved bytes made into a response and decoded as the downloader would (the
-  mislabelled-UTF-8 middleware), the site profile's parser, every item pipeline `scrapy
-  render` runs, and the Markdown document rendered (`format_article`): what `scrapy render`
-  does, minus Scrapy's start-up;
+- ours: `PageRenderer.render` (crawler/render.py), the path `scrapy render` takes: the
+  saved bytes made into a response from the recorded headers and re-decoded as the
+  downloader would, the site profile's parser, every item pipeline `scrapy render` runs,
+  and the Markdown document: what `scrapy render` does, minus Scrapy's start-up and the
+  building of the components (once, before the timing);
 - trafilatura: `trafilatura.extract` with its default settings on the page's decoded text
   (the text is decoded once, outside the timing: trafilatura is given a head start).
 
@@ -36,13 +37,15 @@ if str(ROOT) not in sys.path:
 import trafilatura  # noqa: E402
 
 from benchmarks import load_average, machine_line  # noqa: E402
-from benchmarks.quality import OurPipeline, Page, real_pages, table  # noqa: E402
-from crawler.archive.document import format_article  # noqa: E402
+from benchmarks.quality import Page, fetched, our_renderer, real_pages, table  # noqa: E402
+from crawler.render import PageRenderer, Rendered  # noqa: E402
 
 
-def ours(pipeline: OurPipeline, page: Page, body: bytes) -> str:
+def ours(renderer: PageRenderer, page: Page, body: bytes) -> bytes:
     """Parse, clean and render one page: the document `scrapy render` would print."""
-    return format_article(pipeline.process(pipeline.parse(page, pipeline.fetch(page, body))))
+    result = renderer.render(body, page.url, page.headers, page.site, page.site_channel)
+    assert isinstance(result, Rendered), page.name
+    return result.document
 
 
 def timed_round(function: Callable[[], object], calls: int) -> float:
@@ -61,17 +64,17 @@ def main() -> None:
     args = parser.parse_args()
 
     print(f"{machine_line()}, trafilatura {trafilatura.__version__}; {load_average()}")
-    pipeline = OurPipeline()
+    renderer = our_renderer()
     pages = real_pages()
-    bodies = {page.name: page.path.read_bytes() for page in pages}
-    texts = {page.name: pipeline.fetch(page).text for page in pages}
+    bodies = {page.name: page.body() for page in pages}
+    texts = {page.name: fetched(renderer, page).text for page in pages}
     times: dict[str, dict[str, list[float]]] = {
         p.name: {"ours": [], "trafilatura": []} for p in pages
     }
     for attempt in range(args.rounds + 1):  # the first round warms caches up and is dropped
         for page in pages:
             body, text = bodies[page.name], texts[page.name]
-            mine = timed_round(lambda: ours(pipeline, page, body), args.calls)  # noqa: B023
+            mine = timed_round(lambda: ours(renderer, page, body), args.calls)  # noqa: B023
             theirs = timed_round(lambda: trafilatura.extract(text), args.calls)  # noqa: B023
             if attempt:
                 times[page.name]["ours"].append(mine)

@@ -1,8 +1,10 @@
 """Benchmark: how much of each fixture article generic extraction (trafilatura) recovers.
 
-For every fixture page with a hand-written expected file (tests/fixtures/other/ and
-tests/fixtures/sina/), runs the generic profile and the clean and boilerplate stages, and
-compares the body text with the expected file's body (what the site's own profile writes):
+For every fixture page with a hand-written expected file (tests/fixtures/sites/<site>/),
+renders it with the generic profile through the path `scrapy render --generic` takes
+(crawler/render.py: the recorded headers, the re-decoding middlewares, every item pipeline
+but the archive's), and compares the body with the expected file's body (what the site's
+own profile writes):
 
 - characters, as a multiset: overlap = Σ min(count in generic, count in expected) over
   each character; precision = overlap / generic length, recall = overlap / expected length.
@@ -20,6 +22,7 @@ compares the body text with the expected file's body (what the site's own profil
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import sys
 from collections import Counter
@@ -27,16 +30,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import lxml.html
-from scrapy.http import HtmlResponse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import machine_line  # noqa: E402
-from crawler.sites import extract_article, site_named  # noqa: E402
-from pipelines.boilerplate import remove_boilerplate  # noqa: E402
-from pipelines.clean import clean_html  # noqa: E402
+from crawler.render import PageRenderer, Rendered, project_settings, recorded_headers  # noqa: E402
+from crawler.sites import site_named  # noqa: E402
 from tests.documents import FIXTURES, block_texts, expected_file, split_document  # noqa: E402
+
+
+@functools.cache
+def renderer() -> PageRenderer:
+    """The path `scrapy render` takes, with the project's settings, built once."""
+    return PageRenderer(project_settings())
 
 
 @dataclass
@@ -53,13 +60,13 @@ class Overlap:
 
 
 def generic_body(page: Path) -> str:
-    """Return the body generic extraction writes for a fixture page (after cleaning)."""
+    """Return the body `scrapy render --generic` writes for a fixture page."""
     url = json.loads(page.with_suffix(".json").read_text(encoding="utf-8"))["url"]
-    # The fixtures are UTF-8 whatever their meta tag says (tests/fixtures/other/README.md).
-    response = HtmlResponse(url=url, body=page.read_bytes(), encoding="utf-8")
     site = site_named("web")
-    article = extract_article(site, response, site.channel(site.default_channel))
-    return remove_boilerplate(clean_html(article.body_html, url), site.boilerplate)
+    channel = site.channel(site.default_channel)
+    result = renderer().render(page.read_bytes(), url, recorded_headers(page), site, channel)
+    assert isinstance(result, Rendered), f"{page.name}: {result}"
+    return result.article.body_html
 
 
 def scores(overlap: int, generic: int, expected: int) -> tuple[float, float, float]:
@@ -96,7 +103,10 @@ def measure(page: Path) -> Overlap:
 
 def main() -> None:
     print(machine_line())
-    pages = sorted((FIXTURES / "other").glob("*.html")) + sorted((FIXTURES / "sina").glob("*.html"))
+    pages = sorted(
+        (p for p in FIXTURES.glob("sites/*/*.html") if p.parent.name != "sina"),
+        key=lambda p: p.name,
+    ) + sorted((FIXTURES / "sites" / "sina").glob("*.html"))
     header = (
         "| page | expected chars | generic chars | P | R | F1 | P in order | R in order "
         "| F1 in order | paragraphs kept | images kept |"

@@ -1,9 +1,10 @@
 """Profile: where our per-article time goes, from a fetched page to its file in the archive.
 
-Runs, in-process, what a crawl does with each article page after the download: the
-response decoded (the mislabelled-UTF-8 middleware), the site profile's parser, and every
-item pipeline of ITEM_PIPELINES in order, the export too (a new file, fsync'd, and its row
-in the archive state, in a temporary archive). Each article is one of the four real Sina
+Runs, in-process, what a crawl does with each article page after the download, through
+crawler/render.py's `PageRenderer` with the archive's pipelines included: the response
+built from the recorded headers and re-decoded, the site profile's parser, and every item
+pipeline of ITEM_PIPELINES in order, the export too (a new file, fsync'd, and its row in
+the archive state, in a temporary archive). Each article is one of the four real Sina
 fixture pages (what `crawl_throughput.py` serves) with a unique title and id, so every one
 is a new file as in a crawl.
 
@@ -31,8 +32,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks import load_average, machine_line  # noqa: E402
-from benchmarks.quality import OurPipeline, Page, real_pages  # noqa: E402
+from benchmarks.quality import Page, real_pages  # noqa: E402
 from crawler.items import Article  # noqa: E402
+from crawler.render import PageRenderer, project_settings  # noqa: E402
 
 
 def sina_pages() -> list[Page]:
@@ -40,15 +42,22 @@ def sina_pages() -> list[Page]:
     return [page for page in real_pages() if page.path.parent.name == "sina"]
 
 
-def article(pipeline: OurPipeline, page: Page, body: bytes, number: int) -> Article:
+def archiving_renderer(archive: Path) -> PageRenderer:
+    """A crawl's whole per-article path, writing into `archive`."""
+    settings = project_settings({"MARKDOWN_EXPORT_DIR": str(archive)})
+    return PageRenderer(settings, writes_archive=True)
+
+
+def article(pipeline: PageRenderer, page: Page, body: bytes, number: int) -> Article:
     """Decode and parse a page into a new article (unique title and id)."""
-    parsed = pipeline.parse(page, pipeline.fetch(page, body))
+    response = pipeline.response(body, page.url, page.headers)
+    parsed = pipeline.extract(response, page.site, page.site_channel)
     parsed.title = f"{parsed.title}（{number}）"
     parsed.doc_id = f"profile{number:07d}"
     return parsed
 
 
-def timed_pass(pipeline: OurPipeline, pages: list[Page], count: int) -> dict[str, list[float]]:
+def timed_pass(pipeline: PageRenderer, pages: list[Page], count: int) -> dict[str, list[float]]:
     """Run `count` articles through, timing each stage: name → [wall s, CPU s]."""
     bodies = [page.path.read_bytes() for page in pages]
     spent: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
@@ -65,18 +74,18 @@ def timed_pass(pipeline: OurPipeline, pages: list[Page], count: int) -> dict[str
     for number in range(count):
         page, body = pages[number % len(pages)], bodies[number % len(pages)]
         started = clock()
-        response = pipeline.fetch(page, body)
+        response = pipeline.response(body, page.url, page.headers)
         started = add("response + decoding", started)
-        item = pipeline.parse(page, response)
+        item = pipeline.extract(response, page.site, page.site_channel)
         item.title, item.doc_id = f"{item.title}（{number}）", f"timed{number:07d}"
         started = add("site profile parse", started)
-        for stage in pipeline.stages:
+        for stage in pipeline.pipelines:
             item = stage.process_item(item)
             started = add(type(stage).__name__, started)
     return spent
 
 
-def profiled_pass(pipeline: OurPipeline, pages: list[Page], count: int) -> pstats.Stats:
+def profiled_pass(pipeline: PageRenderer, pages: list[Page], count: int) -> pstats.Stats:
     """Run `count` articles through under cProfile."""
     bodies = [page.path.read_bytes() for page in pages]
     profile = cProfile.Profile()
@@ -124,7 +133,7 @@ def main() -> None:
     print(f"{machine_line()}; {load_average()}")
     pages = sina_pages()
     with tempfile.TemporaryDirectory() as folder:
-        pipeline = OurPipeline(Path(folder) / "timed")
+        pipeline = archiving_renderer(Path(folder) / "timed")
         spent = timed_pass(pipeline, pages, args.articles)
         wall_total = sum(wall for wall, _ in spent.values())
         print(f"\n{args.articles} articles ({len(pages)} Sina pages, unique titles), per article:")
@@ -136,7 +145,7 @@ def main() -> None:
         print(f"{'total':28} {wall_total / args.articles * 1e3:8.2f} "
               f"{cpu_total / args.articles * 1e3:8.2f}")  # fmt: skip
 
-        stats = profiled_pass(OurPipeline(Path(folder) / "profiled"), pages, args.articles)
+        stats = profiled_pass(archiving_renderer(Path(folder) / "profiled"), pages, args.articles)
     total = stats.total_tt  # type: ignore[attr-defined]
     print(f"\ncProfile: {total:.2f}s for {args.articles} articles (profiling slows Python code)")
     print(f"\nmost self time (top {args.top}):")

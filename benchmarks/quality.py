@@ -1,12 +1,13 @@
 """Extraction quality: ours, trafilatura and the raw body container against hand-written texts.
 
-Each real fixture page (`tests/fixtures/sina/*.html` but the made-up `synthetic-*` pages, and
-`tests/fixtures/other/*.html`) has a `<stem>.reference.txt` written by reading the page: the
+Each real fixture page (`tests/fixtures/sites/<site>/*.html` but the made-up `synthetic-*`
+Sina pages) has a `<stem>.reference.txt` written by reading the page: the
 article's paragraphs and image captions, one a line, leading U+3000 spaces stripped. Three
 extractors are scored on each page:
 
-- `ours`: the site profile's parser and every item pipeline `scrapy render` runs (all of
-  ITEM_PIPELINES but those writing the archive), in-process: the body `scrapy render` prints;
+- `ours`: the path `scrapy render` takes (crawler/render.py: the response built from the
+  page's bytes and recorded headers, the re-decoding middlewares, the site profile's parser,
+  every item pipeline but those writing the archive), in-process: the body it prints;
 - `trafilatura`: `trafilatura.extract` with its default settings, on the same decoded page;
 - `raw container`: the text of the profile's body element as the parser cut it, uncleaned
   (scripts' source included, comments not, as a browser's `textContent`).
@@ -37,11 +38,10 @@ import json
 import re
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -49,15 +49,18 @@ if str(ROOT) not in sys.path:
 
 import lxml.html  # noqa: E402
 import trafilatura  # noqa: E402
-from scrapy.http import HtmlResponse, Request, TextResponse  # noqa: E402
-from scrapy.utils.misc import build_from_crawler, load_object  # noqa: E402
-from scrapy.utils.test import get_crawler  # noqa: E402
+from scrapy.http import TextResponse  # noqa: E402
 
 from benchmarks import machine_line  # noqa: E402
-from crawler import settings as project_settings  # noqa: E402
-from crawler.encoding import MislabelledUtf8Middleware  # noqa: E402
 from crawler.items import Article  # noqa: E402
-from crawler.sites import extract_article, site_for_url  # noqa: E402
+from crawler.render import (  # noqa: E402
+    Dropped,
+    PageRenderer,
+    Rendered,
+    project_settings,
+    recorded_headers,
+)
+from crawler.sites import Channel, Site, site_named  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
 EXTRACTORS = ("ours", "trafilatura", "raw container")
@@ -80,11 +83,26 @@ _LIST_MARKER = re.compile(r"^\s*-\s+")
 
 @dataclass(frozen=True)
 class Page:
-    """A saved real page, the URL and channel it is rendered for, and its reference text."""
+    """A saved real page: its URL, channel and recorded headers, and its reference text."""
 
     path: Path
     url: str
     channel: str
+    headers: Mapping[str, str]
+
+    @property
+    def site(self) -> Site:
+        """The site profile it is rendered with: the one its folder is named after."""
+        return site_named(self.path.parent.name)
+
+    @property
+    def site_channel(self) -> Channel:
+        """The channel it is rendered for."""
+        return self.site.channel(self.channel)
+
+    def body(self) -> bytes:
+        """The page's bytes as saved."""
+        return self.path.read_bytes()
 
     @property
     def name(self) -> str:
@@ -104,13 +122,16 @@ class Page:
 
 def real_pages() -> list[Page]:
     """Every saved real fixture page (the made-up `synthetic-*` Sina pages left out)."""
-    paths = sorted((FIXTURES / "sina").glob("*.html")) + sorted((FIXTURES / "other").glob("*.html"))
+    paths = sorted((FIXTURES / "sites" / "sina").glob("*.html")) + sorted(
+        (p for p in FIXTURES.glob("sites/*/*.html") if p.parent.name != "sina"),
+        key=lambda p: p.name,
+    )
     pages = []
     for path in paths:
         if path.name.startswith("synthetic-"):
             continue
         meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
-        pages.append(Page(path, meta["url"], meta["channel"]))
+        pages.append(Page(path, meta["url"], meta["channel"], recorded_headers(path)))
     return pages
 
 
@@ -206,65 +227,25 @@ def text_lines(text: str) -> list[str]:
     return [_LIST_MARKER.sub("", line).strip() for line in text.splitlines() if line.strip()]
 
 
-def project_crawler_settings(archive: Path | None = None) -> dict[str, Any]:
-    """The project's settings; with no archive folder, as `scrapy render` runs: no state."""
-    names = (name for name in dir(project_settings) if name.isupper())
-    settings = {name: getattr(project_settings, name) for name in names}
-    if archive is not None:
-        return settings | {"MARKDOWN_EXPORT_DIR": str(archive)}
-    return settings | {
-        "ARCHIVE_ENABLED": False,
-        # Left out rather than built and disabled: no pipeline that runs here reads the
-        # archive, and a disabled extension logs a line into the benchmark's output.
-        "EXTENSIONS": {},
-    }
+def our_renderer() -> PageRenderer:
+    """The path `scrapy render` takes, with the project's settings."""
+    return PageRenderer(project_settings())
 
 
-class OurPipeline:
-    """The site profile plus every item pipeline `scrapy render` runs, called in-process.
+def fetched(renderer: PageRenderer, page: Page) -> TextResponse:
+    """The page as the downloader hands it on, re-decoded as a crawl does."""
+    response = renderer.response(page.body(), page.url, page.headers)
+    assert isinstance(response, TextResponse), page.name
+    return response
 
-    Given an `archive` folder, the pipelines that write the archive (files and state) run
-    too, into that folder: the whole per-article path of a crawl.
-    """
 
-    def __init__(self, archive: Path | None = None) -> None:
-        crawler = get_crawler(settings_dict=project_crawler_settings(archive))
-        configured = crawler.settings.getwithbase("ITEM_PIPELINES")
-        ordered = sorted(
-            (priority, path) for path, priority in configured.items() if priority is not None
-        )
-        classes = [load_object(path) for _, path in ordered]
-        # As `scrapy render` does: every pipeline but the ones that write the archive.
-        self.stages: list[Any] = [
-            build_from_crawler(cls, crawler)
-            for cls in classes
-            if archive is not None or not getattr(cls, "writes_archive", False)
-        ]
-        self.decoder = MislabelledUtf8Middleware.from_crawler(crawler)
-
-    def fetch(self, page: Page, body: bytes | None = None) -> TextResponse:
-        """The saved page (or `body`) as the downloader hands it on (no charset header)."""
-        response = HtmlResponse(url=page.url, body=page.path.read_bytes() if body is None else body)
-        decoded = self.decoder.process_response(Request(page.url), response)
-        assert isinstance(decoded, TextResponse)
-        return decoded
-
-    def parse(self, page: Page, response: TextResponse | None = None) -> Article:
-        """Run the site profile's parser on the page."""
-        site = site_for_url(page.url)
-        return extract_article(site, response or self.fetch(page), site.channel(page.channel))
-
-    def process(self, article: Article) -> Article:
-        """Run the item pipelines on a parsed article; a dropped article raises DropItem."""
-        item: Any = article
-        for stage in self.stages:
-            item = stage.process_item(item)
-        assert isinstance(item, Article)
-        return item
-
-    def body_html(self, page: Page) -> str:
-        """The article body `scrapy render` would print for the page."""
-        return self.process(self.parse(page)).body_html
+def rendered(renderer: PageRenderer, page: Page) -> Article:
+    """The article `scrapy render` makes of the page; fail if it drops it."""
+    result: Rendered | Dropped = renderer.render(
+        page.body(), page.url, page.headers, page.site, page.site_channel
+    )
+    assert isinstance(result, Rendered), f"{page.name}: {result}"
+    return result.article
 
 
 @dataclass
@@ -285,12 +266,12 @@ class Extraction:
         return {name: score(lines, self.reference) for name, lines in self.outputs.items()}
 
 
-def extract_all(page: Page, pipeline: OurPipeline) -> Extraction:
+def extract_all(page: Page, renderer: PageRenderer) -> Extraction:
     """Run the three extractors on one page."""
-    response = pipeline.fetch(page)
-    parsed = pipeline.parse(page, response)
+    response = fetched(renderer, page)
+    parsed = renderer.extract(response, page.site, page.site_channel)
     raw_lines = html_lines(parsed.body_html)  # before the pipelines change it
-    ours = pipeline.process(parsed)
+    ours = renderer.process(parsed)
     return Extraction(
         page,
         {
@@ -303,8 +284,8 @@ def extract_all(page: Page, pipeline: OurPipeline) -> Extraction:
 
 def measure(pages: Sequence[Page] | None = None) -> list[Extraction]:
     """Run every extractor on every real page."""
-    pipeline = OurPipeline()
-    return [extract_all(page, pipeline) for page in (pages or real_pages())]
+    renderer = our_renderer()
+    return [extract_all(page, renderer) for page in (pages or real_pages())]
 
 
 def total(scores: Iterable[Score]) -> tuple[float, float, float]:

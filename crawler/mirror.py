@@ -2,7 +2,8 @@
 
 It serves, from a fixtures folder:
 - `/api/roll/get?lid=L&page=P` → `roll-L-page-P.json` (an empty list past the last page);
-- `/<host>/<path>` → the page whose `<stem>.json` meta names `https://<host>/<path>`.
+- `/<host>/<path>` → the page whose `<stem>.json` record names `https://<host>/<path>`, with
+  the `Content-Type` the record holds (`text/html; charset=utf-8` if none).
 Sina URLs inside roll answers are rewritten to point at the mirror, so a crawl of it never
 leaves 127.0.0.1. Used by `scrapy demo` and by the end-to-end tests.
 """
@@ -43,13 +44,15 @@ class Mirror:
     origin: str = ""
 
     def load_pages(self) -> None:
-        """Route every fixture page to the path of its recorded URL."""
+        """Route every fixture page to the path of its recorded URL, with its Content-Type."""
         for meta_file in sorted(self.fixtures.glob("*.json")):
             if meta_file.name.startswith("roll-"):
                 continue
-            url = json.loads(meta_file.read_text(encoding="utf-8"))["url"]
+            record = json.loads(meta_file.read_text(encoding="utf-8"))
             page = meta_file.with_suffix(".html")
-            self.routes[mirror_path(url)] = Route(page.read_bytes())
+            # A page a test adds has no recorded headers: the mirror's default label.
+            content_type = record.get("headers", {}).get("Content-Type", Route.content_type)
+            self.routes[mirror_path(record["url"])] = Route(page.read_bytes(), content_type)
 
     def roll_route(self, lid: str, page: str) -> Route:
         """Answer one list page from `roll-<lid>-page-<page>.json` (empty past the last)."""

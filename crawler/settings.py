@@ -49,7 +49,7 @@ CHARSET_GUESS_ENABLED = True
 
 # Security: no telnet console or remote-control server listening; downloads over http(s)
 # only, so a link to file:// or data: in a page or feed cannot make the crawler read local
-# files (`scrapy render` turns file:// back on for itself); TLS certificates verified; a
+# files (`scrapy render` reads its saved page itself, in-process); TLS certificates verified; a
 # page larger than DOWNLOAD_MAXSIZE is abandoned (logged and counted), not read into memory.
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
@@ -98,6 +98,6 @@ FEED_FULLTEXT_MIN_BLOCKS = 2
 FEED_FULLTEXT_MIN_CHARS = 80
 
 # The offline demo (`scrapy demo`): recorded pages and made-up roll API answers.
-DEMO_FIXTURES_DIR = "tests/fixtures/sina"
+DEMO_FIXTURES_DIR = "tests/fixtures/sites/sina"
 
 FEED_EXPORT_ENCODING = "utf-8"

@@ -14,5 +14,5 @@ from tests.documents import FIXTURES
 def fixtures(tmp_path: Path) -> Path:
     """A private copy of the Sina fixtures, free to be changed by a test."""
     folder = tmp_path / "fixtures"
-    shutil.copytree(FIXTURES / "sina", folder)
+    shutil.copytree(FIXTURES / "sites" / "sina", folder)
     return folder

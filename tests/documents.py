@@ -15,7 +15,7 @@ from crawler.common.html import BLOCK_TAGS
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
-SINA_PAGES = sorted((FIXTURES / "sina").glob("*.html"))
+SINA_PAGES = sorted((FIXTURES / "sites" / "sina").glob("*.html"))
 
 OPENING = "\n<div>   \n"
 CLOSING = "  \n</div>\n" + " " * 12

@@ -45,7 +45,7 @@ from pipelines.boilerplate import (
 from pipelines.clean import clean_html
 from tests.documents import FIXTURES
 
-PAGES = sorted((FIXTURES / "sina").glob("*.html")) + sorted((FIXTURES / "other").glob("*.html"))
+PAGES = sorted(FIXTURES.glob("sites/*/*.html"))
 URL = "https://finance.sina.com.cn/roll/2024-01-02/doc-iabcdefg1234567.shtml"
 SITE_SELECTORS = [site.boilerplate for site in all_sites()] + [()]
 

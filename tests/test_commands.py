@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tests.documents import FIXTURES, SINA_PAGES, expected_file, render, scrapy
 
-PAGE = FIXTURES / "sina" / "finance-roll-2018-12-28-doc-ihqfskcn2160999.html"
+PAGE = FIXTURES / "sites" / "sina" / "finance-roll-2018-12-28-doc-ihqfskcn2160999.html"
 URL = "https://finance.sina.com.cn/roll/2018-12-28/doc-ihqfskcn2160999.shtml"
 
 

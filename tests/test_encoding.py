@@ -85,7 +85,7 @@ def test_gb_family_names(name: str, expected: bool) -> None:
 
 @pytest.mark.parametrize("stem", ["qq-finance-2", "hexun-stock-1"])
 def test_saved_pages_that_declare_gb2312_read_right(stem: str) -> None:
-    saved = FIXTURES / "other" / f"{stem}.html"
+    saved = next(FIXTURES.glob(f"sites/*/{stem}.html"))
     response = fetched(saved.read_bytes())
     assert is_gb_charset(response.encoding)  # the meta tag says gb2312
     fixed = process(response)
@@ -109,7 +109,7 @@ def test_middleware_can_be_switched_off() -> None:
 
 
 def test_render_reads_a_saved_gb2312_declaring_page_through_the_middleware() -> None:
-    saved = FIXTURES / "other" / "qq-finance-2.html"
+    saved = FIXTURES / "sites" / "tencent" / "qq-finance-2.html"
     url = page_meta(saved)["url"]
     title = "title: '棱镜|数据业大整顿：爬虫与现金贷共生共荣，用户信息几元不等'"
     result = render(saved, url)

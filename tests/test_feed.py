@@ -42,8 +42,10 @@ ATOM = "/feeds/sina-pages.xml"
 STCN = "/feeds/stcn-kuaixun.xml"
 ROLL_PAGE = "/finance.sina.com.cn/roll/2018-12-28/doc-ihqfskcn2160999.shtml"
 NEWS_PAGE = "/news.sina.com.cn/c/2019-09-07/doc-iicezzrq4076655.shtml"
-ROLL_EXPECTED = FIXTURES / "sina" / "finance-roll-2018-12-28-doc-ihqfskcn2160999.expected.md"
-NEWS_EXPECTED = FIXTURES / "sina" / "news-2019-09-07-doc-iicezzrq4076655.expected.md"
+ROLL_EXPECTED = (
+    FIXTURES / "sites" / "sina" / "finance-roll-2018-12-28-doc-ihqfskcn2160999.expected.md"
+)
+NEWS_EXPECTED = FIXTURES / "sites" / "sina" / "news-2019-09-07-doc-iicezzrq4076655.expected.md"
 
 SEED_FILES = {
     "保证紧急必要需求,上海公安出入境部门开通绿色通道.md": "000_eb744beb5898c41c.md",
@@ -58,7 +60,7 @@ PAGE_FILES = {
 @contextmanager
 def feed_server() -> Iterator[Mirror]:
     """Serve the Sina fixture pages and the fixture feeds on 127.0.0.1."""
-    mirror = Mirror(FIXTURES / "sina")
+    mirror = Mirror(FIXTURES / "sites" / "sina")
     mirror.load_pages()
     with serve(mirror):
         atom = (FEEDS / "sina-pages.atom.xml").read_text(encoding="utf-8")
@@ -557,7 +559,7 @@ def test_a_full_text_body_of_an_unprofiled_host_has_only_generic_rules_and_the_i
 def test_a_redirected_page_is_keyed_by_the_items_link_and_its_links_resolve_where_it_was_read() -> (
     None
 ):
-    page = FIXTURES / "sina" / "synthetic-2016-doc-ifxsktkr5869532.html"
+    page = FIXTURES / "sites" / "sina" / "synthetic-2016-doc-ifxsktkr5869532.html"
     url = "https://finance.sina.com.cn/roll/2016-05-25/doc-ifxsktkr5869532.shtml"
     response = HtmlResponse(url, body=page.read_bytes(), encoding="utf-8")
     when = datetime(2016, 5, 25, 2, 10, tzinfo=UTC)

@@ -37,7 +37,9 @@ from tests.documents import (
 )
 
 GENERIC = site_named("web")
-OTHER_PAGES = sorted((FIXTURES / "other").glob("*.html"))
+OTHER_PAGES = sorted(
+    (p for p in FIXTURES.glob("sites/*/*.html") if p.parent.name != "sina"), key=lambda p: p.name
+)
 REAL_SINA_PAGES = [page for page in SINA_PAGES if not page.stem.startswith("synthetic-")]
 
 # Generic extraction keeps every paragraph of the hand-written expected bodies verbatim but
@@ -210,13 +212,13 @@ def test_with_the_default_channel_the_page_names_its_site() -> None:
     [
         # og:image, protocol-relative, made https
         (
-            "sina/finance-roll-2018-12-28-doc-ihqfskcn2160999",
+            "sites/sina/finance-roll-2018-12-28-doc-ihqfskcn2160999",
             "https://n.sinaimg.cn/default/transform/116/w550h366/20180418/SsL9-fzihnep5208585.png",
         ),
         # og:image is empty: the apple-touch-icon, the largest icon the page declares
-        ("sina/news-2019-09-07-doc-iicezzrq4076655", "https://i0.sinaimg.cn/dy/news3.png"),
-        ("other/163-money-1", "https://www.163.com/favicon.ico"),  # <link rel="icon">
-        ("other/hexun-stock-1", "https://stock.hexun.com/favicon.ico"),  # no icon declared
+        ("sites/sina/news-2019-09-07-doc-iicezzrq4076655", "https://i0.sinaimg.cn/dy/news3.png"),
+        ("sites/netease/163-money-1", "https://www.163.com/favicon.ico"),  # <link rel="icon">
+        ("sites/hexun/hexun-stock-1", "https://stock.hexun.com/favicon.ico"),  # no icon declared
     ],
 )
 def test_lead_image_is_og_image_else_the_sites_icon(stem: str, image: str) -> None:
@@ -234,16 +236,16 @@ def test_a_page_without_a_headline_takes_the_title_of_its_listing_entry() -> Non
 
 def test_metadata_fields_come_from_the_pages_meta_tags() -> None:
     qq = extract_article(
-        GENERIC, saved(FIXTURES / "other" / "qq-finance-2.html"), GENERIC.channel("web")
+        GENERIC, saved(FIXTURES / "sites" / "tencent" / "qq-finance-2.html"), GENERIC.channel("web")
     )
     # The meta lists the headline first, and the headline itself holds a `，`.
     assert qq.keywords == ["现金贷", "爬虫", "棱镜", "套路贷", "第三方数据", "个人信息"]
     stcn = extract_article(
-        GENERIC, saved(FIXTURES / "other" / "stcn-1.html"), GENERIC.channel("web")
+        GENERIC, saved(FIXTURES / "sites" / "stcn" / "stcn-1.html"), GENERIC.channel("web")
     )
     assert stcn.keywords == ["证券时报", "天奇股份", "午间公告", "广汽", "中标", "项目"]
     assert stcn.media_source == "证券时报网"  # <meta name="author">
-    roll = FIXTURES / "sina" / "finance-roll-2018-12-28-doc-ihqfskcn2160999.html"
+    roll = FIXTURES / "sites" / "sina" / "finance-roll-2018-12-28-doc-ihqfskcn2160999.html"
     assert extract_article(GENERIC, saved(roll), GENERIC.channel("web")).media_source == "新京报"
 
 
@@ -268,5 +270,5 @@ def test_urls_of_a_sites_host_get_its_profile_and_every_other_url_the_generic_on
     assert profile_for_url("https://example.com/a.html").key == "web"
     with pytest.raises(KeyError, match=r"no site profile for https://example\.com/a\.html"):
         site_for_url("https://example.com/a.html")
-    for page in FIXTURES.glob("*/*.html"):
+    for page in FIXTURES.glob("sites/*/*.html"):
         assert site_for_url(page_meta(page)["url"]).key != "web"

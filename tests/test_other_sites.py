@@ -22,11 +22,13 @@ from tests.documents import (
     render,
 )
 
-OTHER_PAGES = sorted((FIXTURES / "other").glob("*.html"))
+OTHER_PAGES = sorted(
+    (p for p in FIXTURES.glob("sites/*/*.html") if p.parent.name != "sina"), key=lambda p: p.name
+)
 
 
 def fixture(stem: str) -> Path:
-    return FIXTURES / "other" / f"{stem}.html"
+    return next(FIXTURES.glob(f"sites/*/{stem}.html"))
 
 
 def saved(stem: str) -> HtmlResponse:

@@ -55,7 +55,7 @@ def test_channels_table_matches_the_declared_channels() -> None:
 def test_sample_output_is_the_file_written_for_that_page() -> None:
     sample = README.split("## What you get", 1)[1].split("```\n", 2)[1]
     expected = (
-        FIXTURES / "sina" / "finance-roll-2018-12-28-doc-ihqfskcn2160999.expected.md"
+        FIXTURES / "sites" / "sina" / "finance-roll-2018-12-28-doc-ihqfskcn2160999.expected.md"
     ).read_text(encoding="utf-8")
     assert sample == expected.removesuffix(" " * 12)
 

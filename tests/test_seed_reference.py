@@ -1,4 +1,7 @@
-"""The seed documents' bodies, wrapped in a Sina desktop page, render to the seed layout."""
+"""The seed documents' bodies, wrapped in a Sina desktop page, render to the seed layout.
+
+The pages are rendered in-process (crawler/render.py), as `scrapy render` renders them.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,8 @@ from pathlib import Path
 import frontmatter
 import pytest
 
-from tests.documents import FIXTURES, assert_same_document, render, split_document
+from tests.documents import FIXTURES, assert_same_document, split_document
+from tests.saved_pages import rendered_document
 
 SEEDS = FIXTURES / "seeds"
 QR_CODE_IMAGE = "https://n.sinaimg.cn/finance/cece9e13/20200514/343233024.png"
@@ -60,19 +64,17 @@ def test_seed_body_renders_to_the_expected_seed_document(
     seed: str, published: str, url: str, tmp_path: Path
 ) -> None:
     page = wrap_seed(SEEDS / seed, published, tmp_path)
-    result = render(page, url, "--channel", "1686")
-    assert result.returncode == 0, result.stderr
+    document = rendered_document(page, url, "1686")
     expected = (SEEDS / "expected" / seed).read_text(encoding="utf-8")
-    assert_same_document(result.stdout, expected)
+    assert_same_document(document, expected)
 
 
 def test_qr_code_image_is_never_the_lead_image(tmp_path: Path) -> None:
     page = wrap_seed(
         SEEDS / "sina-2021-06-16-no-inline-image.md", "2021-06-16T09:27:56+08:00", tmp_path
     )
-    result = render(page, "https://finance.sina.com.cn/jjxw/2021-06-16/doc-ikqcfnca1234567.shtml")
-    assert result.returncode == 0, result.stderr
-    assert QR_CODE_IMAGE not in result.stdout
-    assert (
-        "headimg: 'https://n.sinaimg.cn/finance/page/ent/images/sina_logo.png'\n" in result.stdout
+    document = rendered_document(
+        page, "https://finance.sina.com.cn/jjxw/2021-06-16/doc-ikqcfnca1234567.shtml"
     )
+    assert QR_CODE_IMAGE not in document
+    assert "headimg: 'https://n.sinaimg.cn/finance/page/ent/images/sina_logo.png'\n" in document

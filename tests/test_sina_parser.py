@@ -22,7 +22,7 @@ def response(html: str, url: str = URL, encoding: str = "utf-8") -> HtmlResponse
 
 
 def saved(name: str) -> HtmlResponse:
-    page = FIXTURES / "sina" / f"{name}.html"
+    page = FIXTURES / "sites" / "sina" / f"{name}.html"
     return HtmlResponse(url=page_meta(page)["url"], body=page.read_bytes())
 
 

@@ -511,7 +511,9 @@ def test_a_bad_argument_is_a_usage_error_before_any_request(tmp_path: Path) -> N
 
 
 def test_each_sites_article_pattern_takes_its_fixture_pages_and_not_its_front_pages() -> None:
-    pages = [json.loads(path.read_text(encoding="utf-8")) for path in FIXTURES.glob("*/*.json")]
+    pages = [
+        json.loads(path.read_text(encoding="utf-8")) for path in FIXTURES.glob("sites/*/*.json")
+    ]
     for site in all_sites():
         if not site.hosts:
             continue  # the generic profile takes every URL

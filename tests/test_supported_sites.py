@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from scrapy.http import HtmlResponse
-
-from crawler.sites import Site, all_sites, extract_article, site_for_url
-from tests.documents import FIXTURES, ROOT, expected_file
+from crawler.render import recorded_headers
+from crawler.sites import Site, all_sites, site_for_url
+from tests.documents import FIXTURES, ROOT, expected_file, page_meta
+from tests.saved_pages import SITE_PAGES, renderer
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -53,7 +53,7 @@ def test_readme_table_names_each_sites_default_channel() -> None:
 def test_every_site_has_a_saved_page_with_a_hand_written_expected_file() -> None:
     pages = {
         page: json.loads(page.with_suffix(".json").read_text(encoding="utf-8"))["url"]
-        for page in FIXTURES.glob("*/*.html")
+        for page in FIXTURES.glob("sites/*/*.html")
         if page.with_suffix(".json").is_file()
     }
     for site in listed_sites():
@@ -65,12 +65,12 @@ def test_every_site_has_a_saved_page_with_a_hand_written_expected_file() -> None
 def test_the_id_known_before_fetching_is_the_id_the_page_gives() -> None:
     # The spiders key an article by the id in its URL before fetching it; the page's own id
     # is data, but on every real page the two agree (the key is the site's id).
-    pages = sorted((FIXTURES / "sina").glob("*.html")) + sorted((FIXTURES / "other").glob("*.html"))
-    for page in pages:
-        url = json.loads(page.with_suffix(".json").read_text(encoding="utf-8"))["url"]
+    path = renderer()
+    for page in SITE_PAGES:
+        url = page_meta(page)["url"]
         site = site_for_url(url)
-        response = HtmlResponse(url=url, body=page.read_bytes(), encoding="utf-8")
-        parsed = extract_article(site, response, site.channel(site.default_channel))
+        response = path.response(page.read_bytes(), url, recorded_headers(page))
+        parsed = path.extract(response, site, site.channel(site.default_channel))
         assert parsed.doc_id, page.name
         assert site.listed_id(url) == parsed.doc_id, page.name
         assert parsed.key == f"{site.key}:{parsed.doc_id}", page.name

@@ -1,97 +1,31 @@
-"""`scrapy render FILE --url URL [--channel LID] [--generic]`: print what a crawl would write."""
+"""`scrapy render FILE --url URL [--channel LID] [--generic]`: print what a crawl would write.
+
+The page goes through crawler/render.py, in-process: the response built from FILE's bytes
+and the headers recorded in `<FILE stem>.json` next to it (if there is one; else
+`Content-Type: text/html`), the re-decoding middlewares, the site's parser, every item
+pipeline but those that write the archive, and the seed format.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
-import scrapy
-from scrapy import signals
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
-from scrapy.http import Request, Response, TextResponse
-from scrapy.settings import BaseSettings
-from scrapy.utils.misc import load_object
+from scrapy.utils.log import configure_logging
 
-from crawler.archive.document import MarkdownItemExporter
-from crawler.items import Article
-from crawler.sites import (
-    Channel,
-    ExtractionError,
-    Site,
-    extract_article,
-    profile_for_url,
-    site_named,
-)
+from crawler.render import Rendered, recorded_headers, render_page
+from crawler.sites import profile_for_url, site_named
 from crawler.sites.generic import Generic
-
-
-class RenderSpider(scrapy.Spider):
-    """Read one saved page from disk and parse it as if it had been fetched from `url`."""
-
-    name = "render"
-
-    def __init__(self, page: Path, url: str, site: Site, channel: Channel, **kwargs: Any):
-        super().__init__(**kwargs)
-        self.page, self.url, self.site, self.channel = page, url, site, channel
-        self.failure = ""
-
-    @classmethod
-    def update_settings(cls, settings: BaseSettings) -> None:
-        """Run every item pipeline but those writing the archive; no archive state, no robots."""
-        super().update_settings(settings)
-        pipelines = settings.getwithbase("ITEM_PIPELINES")
-        writers = {
-            path: None
-            for path in pipelines
-            if path and getattr(load_object(path), "writes_archive", False)
-        }
-        settings.set(
-            "ITEM_PIPELINES", {**settings.getdict("ITEM_PIPELINES"), **writers}, priority="spider"
-        )
-        settings.set("ROBOTSTXT_OBEY", False, priority="spider")
-        settings.set("ARCHIVE_ENABLED", False, priority="spider")
-        # The project's settings disable file:// downloads; reading the saved page needs it.
-        handlers = settings.getdict("DOWNLOAD_HANDLERS")
-        handlers.pop("file", None)
-        settings.set("DOWNLOAD_HANDLERS", handlers, priority="spider")
-
-    async def start(self) -> AsyncIterator[Request]:
-        """Ask for the saved page through Scrapy's file:// download handler."""
-        yield Request(
-            self.page.resolve().as_uri(),
-            callback=self.parse_page,
-            errback=lambda failure: self.fail(failure.getErrorMessage()),
-        )
-
-    def parse_page(self, response: Response) -> Article | None:
-        """Parse the page under its real URL, so relative links resolve as on the site."""
-        if not isinstance(response, TextResponse):
-            self.fail("not a text page")
-            return None
-        try:
-            return extract_article(self.site, response.replace(url=self.url), self.channel)
-        except ExtractionError as error:
-            self.fail(str(error))
-            return None
-
-    def fail(self, reason: str) -> None:
-        """Remember why nothing was rendered."""
-        self.failure = reason
 
 
 class Command(ScrapyCommand):
     """Render a saved article page through the parser and every pipeline, to stdout."""
 
     requires_project = True
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.rendered: list[Any] = []
-        self.dropped: list[str] = []
+    requires_crawler_process = False  # one page, read in-process: no crawl, no reactor
 
     def syntax(self) -> str:
         """Show the arguments."""
@@ -119,7 +53,7 @@ class Command(ScrapyCommand):
             self.settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        """Crawl the saved page offline and print the document, or the reason there is none."""
+        """Render the saved page in-process and print the document, or the reason there is none."""
         if len(args) != 1:
             raise UsageError("give exactly one saved page FILE")
         page = Path(args[0])
@@ -132,29 +66,21 @@ class Command(ScrapyCommand):
         except KeyError as error:
             raise UsageError(error.args[0], print_help=False) from None
 
-        assert self.crawler_process is not None and self.settings is not None
-        crawler = self.crawler_process.create_crawler(RenderSpider)
-        crawler.signals.connect(self.item_scraped, signals.item_scraped)
-        crawler.signals.connect(self.item_dropped, signals.item_dropped)
-        self.crawler_process.crawl(crawler, page=page, url=opts.url, site=site, channel=channel)
-        self.crawler_process.start()
+        try:
+            headers = recorded_headers(page)
+        except ValueError as error:  # a JSON syntax error is one too
+            raise UsageError(
+                f"cannot read the record of {page}: {error}", print_help=False
+            ) from None
 
-        if self.rendered:
-            exporter = MarkdownItemExporter(
-                sys.stdout.buffer, extra_fields=self.settings.getlist("MARKDOWN_EXTRA_FIELDS")
-            )
-            exporter.export_item(self.rendered[0])
+        assert self.settings is not None
+        configure_logging(self.settings)
+        result = render_page(
+            page.read_bytes(), opts.url, headers, site, channel, settings=self.settings
+        )
+        if isinstance(result, Rendered):
+            sys.stdout.buffer.write(result.document)
             sys.stdout.buffer.flush()
             return
-        spider = crawler.spider
-        reason = "; ".join(self.dropped) or getattr(spider, "failure", "") or "no article"
-        print(f"render: nothing rendered for {opts.url}: {reason}", file=sys.stderr)
+        print(f"render: nothing rendered for {opts.url}: {result.reason}", file=sys.stderr)
         self.exitcode = 1
-
-    def item_scraped(self, item: Any) -> None:
-        """Keep the item that made it through every pipeline."""
-        self.rendered.append(item)
-
-    def item_dropped(self, item: Any, exception: BaseException) -> None:
-        """Keep the reason a pipeline dropped the item."""
-        self.dropped.append(str(exception))
