@@ -53,7 +53,7 @@ class Run:
         return sum(int(each.get_value(name, 0)) for each in stats)
 
 
-class TestCrawlerProcess(AsyncCrawlerRunner):
+class InProcessRunner(AsyncCrawlerRunner):
     """The crawler process of a command run in a test: `start()` waits for its crawls.
 
     Scrapy's own (AsyncCrawlerProcess) would install and run a reactor, and stop it after
@@ -115,7 +115,7 @@ def run_command(*argv: str) -> Run:
     settings.setdict(command.default_settings, priority="command")
     command.settings = settings
     command.add_options(parser)
-    process = TestCrawlerProcess(settings)
+    process = InProcessRunner(settings)
     stdout, stderr = io.BytesIO(), io.StringIO()
     with redirect_stdout(io.TextIOWrapper(stdout, encoding="utf-8")) as out:
         with redirect_stderr(stderr):
@@ -131,7 +131,7 @@ def _execute(
     command: ScrapyCommand,
     parser: argparse.ArgumentParser,
     args: list[str],
-    process: TestCrawlerProcess,
+    process: InProcessRunner,
     stderr: io.StringIO,
 ) -> int:
     """Parse the arguments and run the command as scrapy.cmdline.execute does; its status."""

@@ -17,6 +17,7 @@ from typing import Any, TypeVar, cast
 import greenlet
 from scrapy.utils.log import DEFAULT_LOGGING
 from scrapy.utils.reactor import install_reactor
+from twisted.internet import defer
 from twisted.internet.asyncioreactor import AsyncioSelectorReactor
 from twisted.internet.defer import Deferred
 from twisted.python import log as twisted_log
@@ -56,7 +57,10 @@ def install() -> None:
 
 
 def wait(deferred: Deferred[_T], timeout: float = 120) -> _T:
-    """Run the reactor until `deferred` fires; return its result or raise its error."""
+    """Run the reactor until `deferred` fires; return its result or raise its error.
+
+    After `timeout` seconds the Deferred is cancelled and TimeoutError raised.
+    """
     assert _reactor_greenlet is not None, "tests.reactor.install() was not called"
     caller = greenlet.getcurrent()
     assert caller is not _reactor_greenlet, "wait() cannot be called from inside the reactor"
@@ -73,6 +77,8 @@ def wait(deferred: Deferred[_T], timeout: float = 120) -> _T:
         _reactor_greenlet.switch()
     result = outcome[0]
     if isinstance(result, Failure):
+        if isinstance(result.value, defer.TimeoutError):
+            raise TimeoutError(f"nothing after {timeout} s: {deferred!r}")
         result.raiseException()
     return cast(_T, result)
 
