@@ -1,4 +1,4 @@
-"""Shared pytest fixtures."""
+"""Shared pytest fixtures, and the reactor that in-process crawls run in."""
 
 from __future__ import annotations
 
@@ -7,7 +7,18 @@ from pathlib import Path
 
 import pytest
 
+from tests import reactor
 from tests.documents import FIXTURES
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Install Scrapy's reactor before any test module can import another one."""
+    reactor.install()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Stop the reactor, if a test ran it."""
+    reactor.stop()
 
 
 @pytest.fixture

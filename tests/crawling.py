@@ -1,18 +1,23 @@
-"""Helpers for crawl tests: a scripted local mirror of Sina and `scrapy crawl` against it."""
+"""Helpers for crawl tests: a scripted local mirror of Sina and `scrapy crawl` against it.
+
+`crawl` and `refresh` run the commands in the test process (tests/inprocess.py);
+`start_crawl` starts a real child process, for the tests where the process is the point.
+"""
 
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from crawler.mirror import Mirror, Route, serve
 from tests.documents import scrapy, start_scrapy
+from tests.inprocess import Run
 
 FAST = (
     *("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "RETRY_TIMES=1"),
@@ -40,15 +45,23 @@ class ScriptedMirror(Mirror):
 
 @dataclass
 class Crawl:
-    """What one crawl did: its process, the files it left and its stats."""
+    """What one crawl did: its command's run, the files it left and its stats."""
 
-    process: subprocess.CompletedProcess[str]
+    process: Run  # told as a child process would: returncode, stdout, stderr
     archive: Path
     mirror: Mirror
 
     @property
     def log(self) -> str:
+        """Standard error: the log, in Scrapy's format."""
         return self.process.stderr
+
+    @property
+    def stats(self) -> dict[str, Any]:
+        """The stats of the run's one crawl."""
+        (crawler,) = self.process.crawlers
+        assert crawler.stats is not None
+        return crawler.stats.get_stats()
 
     def files(self) -> list[Path]:
         """Every file of the archive but its state folder."""
@@ -59,8 +72,8 @@ class Crawl:
         )
 
     def stat(self, name: str) -> int:
-        match = re.search(rf"'{re.escape(name)}': (\d+)", self.log)
-        return int(match.group(1)) if match else 0
+        """A stats counter of the run (added up over a refresh's crawls; 0 if never counted)."""
+        return self.process.stat(name)
 
 
 @contextmanager
@@ -91,17 +104,17 @@ def against(mirror: Mirror, archive: Path) -> tuple[str, ...]:
 
 
 def crawl(mirror: Mirror, archive: Path, *args: str) -> Crawl:
-    """Run `scrapy crawl sina` against the mirror into `archive`."""
+    """Run `scrapy crawl sina` against the mirror into `archive`, in this process."""
     return Crawl(scrapy("crawl", "sina", *against(mirror, archive), *args), archive, mirror)
 
 
 def refresh(mirror: Mirror, archive: Path, *args: str) -> Crawl:
-    """Run `scrapy refresh` against the mirror into `archive`."""
+    """Run `scrapy refresh` against the mirror into `archive`, in this process."""
     return Crawl(scrapy("refresh", *against(mirror, archive), *args), archive, mirror)
 
 
 def start_crawl(mirror: Mirror, archive: Path, *args: str) -> subprocess.Popen[str]:
-    """Start `scrapy crawl sina` against the mirror, without waiting for it."""
+    """Start `scrapy crawl sina` against the mirror in a child process, without waiting."""
     return start_scrapy("crawl", "sina", *against(mirror, archive), *args)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import lxml.html
 
 from crawler.common.html import BLOCK_TAGS
+from tests.inprocess import Run, run_command
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -81,8 +82,15 @@ def page_meta(page: Path) -> dict[str, str]:
     return meta
 
 
-def scrapy(*args: str, cwd: Path = ROOT, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """Run a `scrapy` command of this project in a child process."""
+def scrapy(*args: str) -> Run:
+    """Run a `scrapy` command of this project in this process (see tests/inprocess.py)."""
+    return run_command(*args)
+
+
+def scrapy_cli(
+    *args: str, cwd: Path = ROOT, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run a `scrapy` command of this project in a child process: the real command line."""
     return subprocess.run(
         [sys.executable, "-m", "scrapy", *args],
         cwd=cwd, env=_ENVIRONMENT, capture_output=True, text=True, timeout=timeout, check=False,
@@ -100,9 +108,14 @@ def start_scrapy(*args: str) -> subprocess.Popen[str]:
 _ENVIRONMENT = {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
-def render(page: Path, url: str, *extra: str) -> subprocess.CompletedProcess[str]:
-    """Run `scrapy render` on a saved page."""
+def render(page: Path, url: str, *extra: str) -> Run:
+    """Run `scrapy render` on a saved page, in this process."""
     return scrapy("render", str(page), "--url", url, *extra)
+
+
+def render_cli(page: Path, url: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    """Run `scrapy render` on a saved page in a child process: the real command line."""
+    return scrapy_cli("render", str(page), "--url", url, *extra)
 
 
 def block_texts(fragment: str) -> list[str]:

@@ -4,34 +4,34 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.documents import FIXTURES, SINA_PAGES, expected_file, render, scrapy
+from tests.documents import FIXTURES, SINA_PAGES, expected_file, render_cli, scrapy_cli
 
 PAGE = FIXTURES / "sites" / "sina" / "finance-roll-2018-12-28-doc-ihqfskcn2160999.html"
 URL = "https://finance.sina.com.cn/roll/2018-12-28/doc-ihqfskcn2160999.shtml"
 
 
 def test_render_prints_the_document_and_writes_nothing(tmp_path: Path) -> None:
-    result = render(PAGE, URL, "-s", f"MARKDOWN_EXPORT_DIR={tmp_path}")
+    result = render_cli(PAGE, URL, "-s", f"MARKDOWN_EXPORT_DIR={tmp_path}")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("\n---\ntitle: '60万")
     assert list(tmp_path.iterdir()) == []
 
 
 def test_render_channel_sets_the_categories() -> None:
-    result = render(PAGE, URL, "--channel", "2672")
+    result = render_cli(PAGE, URL, "--channel", "2672")
     assert result.returncode == 0, result.stderr
     assert "categories: \n - 金融\n - 新浪财经\n - 新浪财经－美股\n" in result.stdout
 
 
 def test_render_logs_only_warnings_so_stderr_stays_short() -> None:
-    result = render(PAGE, URL)
+    result = render_cli(PAGE, URL)
     assert "INFO" not in result.stderr
 
 
 def test_render_of_a_page_that_is_not_an_article_says_why(tmp_path: Path) -> None:
     page = tmp_path / "index.html"
     page.write_text("<html><body><h1>首页</h1></body></html>", encoding="utf-8")
-    result = render(page, "https://finance.sina.com.cn/")
+    result = render_cli(page, "https://finance.sina.com.cn/")
     assert result.returncode == 1
     assert result.stdout == ""
     assert "render: nothing rendered for https://finance.sina.com.cn/: no article body" in (
@@ -42,27 +42,27 @@ def test_render_of_a_page_that_is_not_an_article_says_why(tmp_path: Path) -> Non
 def test_render_of_an_incomplete_article_gives_the_validation_reason(tmp_path: Path) -> None:
     page = tmp_path / "untitled.html"
     page.write_text('<div id="artibody"><p>　　正文。</p></div>', encoding="utf-8")
-    result = render(page, URL)
+    result = render_cli(page, URL)
     assert result.returncode == 1
     assert "incomplete article (no title, no date)" in result.stderr
 
 
 def test_render_errors_are_usage_errors() -> None:
-    missing = render(Path("no-such-page.html"), URL)
+    missing = render_cli(Path("no-such-page.html"), URL)
     assert missing.returncode == 2
     assert "no such file: no-such-page.html" in missing.stderr
     # A host with no profile is no error: the generic profile renders the page.
-    unknown_site = render(PAGE, "https://example.com/a.html")
+    unknown_site = render_cli(PAGE, "https://example.com/a.html")
     assert unknown_site.returncode == 0, unknown_site.stderr
     assert "categories: \n - 新闻\n - example.com\n - 网页\nheadimg:" in unknown_site.stdout
     assert "\nauthor: example.com\n" in unknown_site.stdout
-    unknown_channel = render(PAGE, URL, "--channel", "42")
+    unknown_channel = render_cli(PAGE, URL, "--channel", "42")
     assert unknown_channel.returncode == 2
     assert "sina has no channel '42'" in unknown_channel.stderr
 
 
 def test_demo_crawls_the_recorded_pages_into_the_archive(tmp_path: Path) -> None:
-    result = scrapy("demo", "-s", f"MARKDOWN_EXPORT_DIR={tmp_path}", "-s", "DOWNLOAD_DELAY=0")
+    result = scrapy_cli("demo", "-s", f"MARKDOWN_EXPORT_DIR={tmp_path}", "-s", "DOWNLOAD_DELAY=0")
     assert result.returncode == 0, result.stderr
     files = sorted(tmp_path.rglob("*.md"))
     assert len(files) == len(SINA_PAGES)

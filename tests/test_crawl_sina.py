@@ -33,7 +33,7 @@ def test_crawl_archives_every_listed_article_of_two_list_pages(
         assert_same_document(text, expected)
     assert result.stat("sina/list/pages") == 2
     assert result.stat("markdown/written") == 6
-    assert "'finish_reason': 'finished'" in result.log
+    assert result.stats["finish_reason"] == "finished"
 
 
 def test_max_pages_bounds_how_many_list_pages_are_read(fixtures: Path, tmp_path: Path) -> None:

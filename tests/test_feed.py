@@ -29,7 +29,7 @@ from crawler.mirror import Mirror, Route, serve
 from crawler.sites import extract_article
 from crawler.spiders.feed import FeedSpider
 from tests.crawling import FAST, Crawl
-from tests.documents import FIXTURES, assert_same_document, scrapy, split_document
+from tests.documents import FIXTURES, assert_same_document, scrapy, scrapy_cli, split_document
 
 FEEDS = FIXTURES / "feeds"
 SEEDS = FIXTURES / "seeds"
@@ -318,7 +318,7 @@ def test_refresh_runs_the_feed_spider_named_in_refresh_sources(tmp_path: Path) -
 def test_bad_arguments_are_a_usage_error_before_any_request(
     arguments: tuple[str, ...], message: str, tmp_path: Path
 ) -> None:
-    result = scrapy("crawl", "feed", "-s", f"MARKDOWN_EXPORT_DIR={tmp_path}", *arguments)
+    result = scrapy_cli("crawl", "feed", "-s", f"MARKDOWN_EXPORT_DIR={tmp_path}", *arguments)
     assert result.returncode == 2
     assert message in result.stderr
     assert "Spider opened" not in result.stderr

@@ -272,7 +272,7 @@ def test_a_long_backfill_pauses_and_resumes_with_jobdir(fixtures: Path, tmp_path
     settings = ("-s", f"JOBDIR={jobdir}", "-a", "max_pages=2", "-s", "CONCURRENT_REQUESTS=1")
     with mirror_of(fixtures) as mirror:
         paused = crawl(mirror, archive, *settings, "-s", "CLOSESPIDER_ITEMCOUNT=2")
-        assert "'finish_reason': 'closespider_itemcount'" in paused.log
+        assert paused.stats["finish_reason"] == "closespider_itemcount"
         assert 2 <= len(paused.files()) < 6
         resumed = crawl(mirror, archive, *settings)
     assert resumed.process.returncode == 0, resumed.log

@@ -8,7 +8,7 @@ from scrapy.utils.test import get_crawler
 
 from crawler import settings
 from crawler.spiders.sina import RollAnswerError, SinaSpider, roll_entries
-from tests.documents import ROOT, scrapy
+from tests.documents import ROOT, scrapy_cli
 
 # Every channel (pageid, lid, name) listed in the project's source notes on Sina's roll API.
 SOURCE_NOTES_CHANNELS = {
@@ -112,7 +112,7 @@ def test_unreadable_roll_answers_say_why(body: bytes, reason: str) -> None:
 def test_crawl_with_a_bad_argument_is_a_usage_error_before_any_request(
     argument: str, message: str
 ) -> None:
-    result = scrapy("crawl", "sina", "-a", argument, cwd=ROOT)
+    result = scrapy_cli("crawl", "sina", "-a", argument, cwd=ROOT)
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr

@@ -26,6 +26,7 @@ from tests.documents import (
     expected_file,
     page_meta,
     scrapy,
+    scrapy_cli,
 )
 
 # A lastmod for each Sina fixture page: its publication time.
@@ -297,7 +298,7 @@ def test_a_run_that_does_not_finish_leaves_the_mark_where_it_was(
     with mirror_of(fixtures) as mirror:
         mirror.routes["/sitemap.xml"] = xml(urlset(*listed(mirror, *LASTMOD)))
         stopped = sina(mirror, archive, "/sitemap.xml", *one_at_a_time)
-        assert "'finish_reason': 'closespider_itemcount'" in stopped.log
+        assert stopped.stats["finish_reason"] == "closespider_itemcount"
         archived = len(stopped.files())
         assert 1 <= archived < 6
         with state_of(archive) as state:
@@ -501,7 +502,7 @@ def test_bad_arguments_are_refused_with_the_reason(arguments: dict[str, str], me
 
 
 def test_a_bad_argument_is_a_usage_error_before_any_request(tmp_path: Path) -> None:
-    result = scrapy(
+    result = scrapy_cli(
         "crawl", "sitemap", "-a", "url=https://a.cn/s.xml", "-a", "profile=nope",
         "-s", f"MARKDOWN_EXPORT_DIR={tmp_path}",
     )  # fmt: skip
