@@ -17,11 +17,12 @@ install: $(BIN)/.installed
 demo: install
 	$(BIN)/scrapy demo
 
-# `make test` runs the fast tests (in parallel), then those marked `component` (around a
-# real Hexo, Redis or scrapyd: one at a time); pytest exits 5 when none is marked yet.
+# `make test` runs the tests marked `component` (around a real Hexo, Redis or scrapyd: one
+# at a time; pytest exits 5 while none is marked), then the fast ones in parallel, last, so
+# that the run ends with the whole suite's summary line.
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/pytest
 	$(BIN)/pytest -m component -n 0 || [ $$? -eq 5 ]
+	$(BIN)/pytest

@@ -111,7 +111,8 @@ def serve(mirror: Mirror, handler_class: type[MirrorHandler] = MirrorHandler) ->
     handler = type("Handler", (handler_class,), {"mirror": mirror})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     mirror.origin = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # Polled often, so that shutting the mirror down takes a moment, not half a second.
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield mirror

@@ -14,7 +14,6 @@ from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
-from scrapy.utils.log import configure_logging
 
 from crawler.render import Rendered, recorded_headers, render_page
 from crawler.sites import profile_for_url, site_named
@@ -25,7 +24,6 @@ class Command(ScrapyCommand):
     """Render a saved article page through the parser and every pipeline, to stdout."""
 
     requires_project = True
-    requires_crawler_process = False  # one page, read in-process: no crawl, no reactor
 
     def syntax(self) -> str:
         """Show the arguments."""
@@ -74,7 +72,6 @@ class Command(ScrapyCommand):
             ) from None
 
         assert self.settings is not None
-        configure_logging(self.settings)
         result = render_page(
             page.read_bytes(), opts.url, headers, site, channel, settings=self.settings
         )
