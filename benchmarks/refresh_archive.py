@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import logging
 import multiprocessing
 import os
 import random
@@ -32,9 +33,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from scrapy.settings import Settings  # noqa: E402
+
 from benchmarks import machine_line  # noqa: E402
 from crawler.archive.document import format_article  # noqa: E402
-from crawler.archive.run import RUNNING, write_run_record  # noqa: E402
+from crawler.archive.run import RUNNING, run_under_lock, write_run_record  # noqa: E402
 from crawler.archive.state import ArchiveState, state_folder  # noqa: E402
 from crawler.items import Article  # noqa: E402
 from crawler.mirror import Mirror, Route, serve  # noqa: E402
@@ -156,6 +159,17 @@ def timed_refresh(mirror: TimedMirror, root: Path, log: Path) -> None:
     print(f"  requests made: {dict(mirror.requests)}")
 
 
+def archive_start_cost(root: Path, after_kill: bool) -> float:
+    """Return the seconds the archive's own start takes (lock, run record, clean-up, checks)."""
+    if after_kill:
+        write_run_record(root, f"{RUNNING} pid 0 since the benchmark began")
+    settings = Settings({"MARKDOWN_EXPORT_DIR": str(root)})
+    logging.getLogger("crawler.archive").setLevel(logging.ERROR)  # its warnings are expected
+    started = time.perf_counter()
+    assert run_under_lock(settings, lambda: None) == 0
+    return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--articles", type=int, default=100_000)
@@ -190,6 +204,10 @@ def main() -> None:
             timed_refresh(mirror, root, Path(folder) / "after-kill.log")
             print("refresh after a clean run (every scheduled start):")
             timed_refresh(mirror, root, Path(folder) / "after-clean.log")
+        print("the archive's own start (lock, run record, clean-up, checks), in this process:")
+        # Less shaken by other processes than a whole start-up, most of which is imports.
+        print(f"  after a killed run: {archive_start_cost(root, after_kill=True):.3f}s")
+        print(f"  after a clean run: {archive_start_cost(root, after_kill=False):.3f}s")
         print(f"archive-state lookup: {lookup_cost(root, args.articles) * 1e6:.1f} µs each")
 
 
