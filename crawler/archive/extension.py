@@ -55,9 +55,8 @@ class ArchiveExtension:
                 )  # fmt: skip
 
     def spider_opened(self) -> None:
-        """Log which state the crawl uses."""
-        assert self.state is not None
-        logger.info("Archive state %s: %d articles", self.state_path, self.state.count())
+        """Log which state the crawl uses (not its size: counting reads a whole index)."""
+        logger.info("Archive state %s: in use", self.state_path)
 
     def spider_closed(self) -> None:
         """Close the state."""

@@ -1,4 +1,8 @@
-"""One run at a time: the archive's lock, the clean-up after a killed run, and exit statuses."""
+"""One run at a time: the archive's lock, the clean-up after a killed run, and exit statuses.
+
+A start reads nothing that grows with the archive, unless the last run did not end cleanly:
+only then are the folders walked for temporary files and the whole state checked.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import fcntl
 import logging
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,6 +33,13 @@ LOCKED_EXIT_STATUS = 75  # EX_TEMPFAIL: another run holds the archive; try again
 
 
 UNUSABLE_EXIT_STATUS = 1  # the archive folder or its state cannot be used: see the log
+
+
+# In the state folder: "running: pid … since …" while a run goes on, "ended … state …" once
+# it ended cleanly, with the stamp of the state it left. Read at the next start.
+RUN_RECORD = "last-run"
+RUNNING = "running:"
+ENDED = "ended cleanly at"
 
 
 class ArchiveLockedError(RuntimeError):
@@ -84,21 +96,143 @@ def remove_stale_temporary_files(root: Path) -> int:
     return removed
 
 
-def check_state(path: Path, timeout: float) -> None:
+def check_state(path: Path, timeout: float, full: bool = True) -> None:
     """Raise ArchiveUnusableError if an existing state database is corrupt.
 
-    A missing state is fine (the crawl rebuilds it from the files), so none is created here.
+    `full` reads the whole database (`PRAGMA quick_check`); otherwise only its schema and
+    the first row of each table are read, which costs the same at any size. A missing
+    state is fine (the crawl rebuilds it from the files), so none is created here.
     """
     if not path.exists():
         return
     try:
         state = ArchiveState.open(path, timeout)
         try:
-            state.check()
+            if full:
+                state.check()
+            else:
+                state.probe()
         finally:
             state.close()
     except sqlite3.Error as error:  # not corrupt, but not usable either: locked, read-only
         raise ArchiveUnusableError(f"cannot open the archive state {path}: {error}") from error
+
+
+def state_stamp(path: Path) -> str:
+    """Return what tells whether the state's files changed: inode, size, times of each.
+
+    The change time is kept too: no one can set it back, so a file written in place and
+    given its old modification time again still shows.
+    """
+    stamps = []
+    for file in (path, path.with_name(f"{path.name}-wal")):
+        try:
+            status = file.stat()
+        except FileNotFoundError:
+            stamps.append("-")
+        else:
+            stamps.append(
+                f"{status.st_ino}:{status.st_size}:{status.st_mtime_ns}:{status.st_ctime_ns}"
+            )
+    return " ".join(stamps)
+
+
+def read_run_record(root: Path) -> str | None:
+    """Return what the last run on the archive wrote of itself, or None if nothing."""
+    try:
+        return (state_folder(root) / RUN_RECORD).read_text(encoding="utf-8").strip() or None
+    except (FileNotFoundError, UnicodeDecodeError):
+        return None
+
+
+def write_run_record(root: Path, text: str) -> None:
+    """Replace the run record, durably: a crash after this sees it or the one before."""
+    folder = state_folder(root)
+    temporary = folder / f".{RUN_RECORD}.tmp"  # removed by the clean-up if a kill leaves it
+    with temporary.open("w", encoding="utf-8") as file:
+        file.write(text + "\n")
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(temporary, folder / RUN_RECORD)
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)  # the rename itself must be on disk before the run writes
+    finally:
+        os.close(descriptor)
+
+
+def start_checks(record: str | None, path: Path, forced: bool) -> tuple[str | None, str | None]:
+    """Return why this start must clean up temporary files, and why check the state in full.
+
+    Either is None when it need not: the last run ended cleanly (so it left no temporary
+    file) and the state's files are as that run left them.
+    """
+    if forced:
+        reason = "ARCHIVE_FULL_CHECK is on"
+        return reason, reason
+    if record is None:
+        reason = "no record of how the last run ended"
+        return reason, reason
+    if record.startswith(RUNNING):
+        reason = f"the last run ({record.removeprefix(RUNNING).strip()}) did not end cleanly"
+        return reason, reason
+    if not record.startswith(ENDED):
+        reason = f"unreadable record of the last run ({record[:80]!r})"
+        return reason, reason
+    if path.exists() and record.partition(" state ")[2] != state_stamp(path):
+        return None, "it changed since the last run ended"
+    return None, None
+
+
+def prepare_archive(settings: BaseSettings) -> None:
+    """Get the archive ready for a run (only the lock holder may call this).
+
+    Records that a run is in progress. After a run that did not end cleanly (killed, or
+    crashed), removes its temporary files and checks the whole state: both read everything,
+    so after a clean end the start only takes a look at the state that costs the same at
+    any size. Raise ArchiveUnusableError if the state is corrupt.
+    """
+    root, path = archive_root(settings), state_path(settings)
+    timeout = settings.getfloat("ARCHIVE_STATE_TIMEOUT", 30)
+    record = read_run_record(root)
+    try:
+        write_run_record(root, f"{RUNNING} pid {os.getpid()} since {utc_now()}")
+    except OSError as error:
+        raise ArchiveUnusableError(f"cannot use the archive folder {root}: {error}") from None
+    forced = settings.getbool("ARCHIVE_FULL_CHECK")
+    clean_up, check = start_checks(record, path, forced)
+    # A new archive (or one kept by an older version) has no record: nothing went wrong.
+    level = logging.INFO if forced or record is None else logging.WARNING
+    if clean_up:
+        started = time.monotonic()
+        logger.log(level, "Archive %s: %s: removing any temporary files it left", root, clean_up)
+        removed = remove_stale_temporary_files(root)
+        if removed:
+            logger.warning("Removed %d temporary files left by an interrupted run", removed)
+        logger.info("Archive %s: folders walked in %.1fs", root, time.monotonic() - started)
+    if check and path.exists():
+        started = time.monotonic()
+        logger.log(level, "Archive state %s: %s: checking it in full", path, check)
+        check_state(path, timeout, full=True)
+        logger.info("Archive state %s: sound (checked in %.1fs)", path, time.monotonic() - started)
+    else:
+        check_state(path, timeout, full=False)
+    if not clean_up and not check:
+        assert record is not None
+        logger.info(
+            "Archive %s: the last run %s: no clean-up, state not checked in full (set "
+            "ARCHIVE_FULL_CHECK to check)",
+            root, record.partition(" state ")[0],
+        )  # fmt: skip
+
+
+def record_clean_end(settings: BaseSettings) -> None:
+    """Record that the run ended cleanly, with the stamp of the state it leaves."""
+    root, path = archive_root(settings), state_path(settings)
+    try:
+        write_run_record(root, f"{ENDED} {utc_now()} state {state_stamp(path)}")
+    except OSError as error:  # the run's work is done; the next start only checks more
+        logger.warning("Archive %s: cannot record that the run ended cleanly: %s", root, error)
 
 
 def run_under_lock(settings: BaseSettings, run: Callable[[], None]) -> int:
@@ -113,11 +247,10 @@ def run_under_lock(settings: BaseSettings, run: Callable[[], None]) -> int:
     root = archive_root(settings)
     try:
         with archive_lock(root):
-            removed = remove_stale_temporary_files(root)
-            if removed:
-                logger.warning("Removed %d temporary files left by an interrupted run", removed)
-            check_state(state_path(settings), settings.getfloat("ARCHIVE_STATE_TIMEOUT", 30))
+            prepare_archive(settings)
             run()
+            # Not reached if `run` raised: the next start then cleans up and checks.
+            record_clean_end(settings)
     except ArchiveLockedError as error:
         logger.error("%s: not starting a second run", error)
         return LOCKED_EXIT_STATUS

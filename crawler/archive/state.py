@@ -129,23 +129,39 @@ class ArchiveState:
 
     def check(self) -> None:
         """Raise ArchiveUnusableError if the database is damaged anywhere (reads it all)."""
-        try:
+        with self._reading():
             (verdict,) = self.connection.execute("PRAGMA quick_check(1)").fetchone()
-        except sqlite3.DatabaseError as error:
-            if error.sqlite_errorname in CORRUPT_STATE_ERRORS:
-                raise unusable_state(self.path, error) from error
-            raise
         if verdict != "ok":  # e.g. "*** in database main ***\nPage 6: btreeInitPage() ..."
             problem = " ".join(line for line in verdict.splitlines() if not line.startswith("***"))
             malformed = sqlite3.DatabaseError(f"database disk image is malformed: {problem}")
             raise unusable_state(self.path, malformed)
+
+    def probe(self) -> None:
+        """Raise ArchiveUnusableError if the first row of a table cannot be read (a few pages).
+
+        The cheap look taken at every start: it finds a database whose header or tables'
+        roots are damaged, whatever its size, but not a page damaged deep inside (`check`).
+        """
+        with self._reading():
+            for table in ("articles", "listings"):
+                self.connection.execute(f"SELECT * FROM {table} LIMIT 1").fetchone()
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """Turn SQLite's answer for a damaged database into ArchiveUnusableError."""
+        try:
+            yield
+        except sqlite3.DatabaseError as error:
+            if error.sqlite_errorname in CORRUPT_STATE_ERRORS:
+                raise unusable_state(self.path, error) from error
+            raise
 
     def close(self) -> None:
         """Close the database."""
         self.connection.close()
 
     def count(self) -> int:
-        """Return how many articles the state records."""
+        """Return how many articles the state records (reads a whole index: not for every start)."""
         (total,) = self.connection.execute("SELECT count(*) FROM articles").fetchone()
         return int(total)
 
