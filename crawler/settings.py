@@ -81,6 +81,8 @@ MARKDOWN_EXTRA_FIELDS: list[str] = []  # any of: url, media_source, editor, doc_
 ARCHIVE_ENABLED = True
 ARCHIVE_STATE_PATH = ""  # default: <MARKDOWN_EXPORT_DIR>/.archive/state.db
 ARCHIVE_STATE_TIMEOUT = 30.0  # seconds a state write waits for another connection's lock
+# Sweep temporary files and check the whole state at this start, as after a crash.
+ARCHIVE_FULL_CHECK = False
 
 # `scrapy refresh`: which spiders to run ("name arg=value ..."; empty: every spider that
 # declares itself a refresh source) and how many logged errors still count as a good run.

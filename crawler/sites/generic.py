@@ -9,7 +9,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import lxml.html
-import trafilatura
 
 from crawler.common.dates import parse_iso_datetime, parse_local_datetime
 from crawler.common.html import is_block
@@ -128,6 +127,8 @@ class GenericPage(ArticlePage):
 
     def htmldate_time(self) -> datetime | None:
         """Return the publication time htmldate (through trafilatura) finds in the page."""
+        import trafilatura  # noqa: PLC0415 (imported when used: see body_html)
+
         found = trafilatura.extract_metadata(
             self.response.text, default_url=self.url, date_config=DATE_CONFIG
         ).date
@@ -177,6 +178,11 @@ class GenericPage(ArticlePage):
 
         Raises ExtractionError when it finds no article text.
         """
+        # Imported here, not at the top: every `scrapy` command imports the site registry,
+        # and trafilatura's import (0.2 s) would delay each start, most of which read no
+        # page of an unknown site.
+        import trafilatura  # noqa: PLC0415
+
         extracted = trafilatura.extract(self.response.text, url=self.url, **EXTRACTION)
         # trafilatura writes `<html><body>…</body></html>`.
         body = lxml.html.fromstring(extracted).find("body") if extracted else None
