@@ -122,6 +122,21 @@ def _add_line(lines: list[str], inline_run: str) -> None:
         lines.append(text)
 
 
+def written_url(url: str) -> str:
+    """Return a URL attribute's value as the written body holds it once read back.
+
+    The serializer percent-escapes `href` and `src` values (`a b/图.jpg` is written
+    `a%20b/%E5%9B%BE.jpg`) and drops their leading white space: the value is written the
+    same way, alone on an `<img>`, and taken back out. Raises ValueError for a value lxml
+    will not set (control characters: the parser may leave them in, lxml does not take them).
+    """
+    probe = _PARSER.makeelement("img")
+    probe.set("src", url)
+    markup = etree.tostring(probe, method="html", encoding="unicode")
+    # `<img src="…">`, in single quotes when the value holds `"`: the quotes are one each.
+    return html.unescape(markup[len('<img src="') : -len('">')])
+
+
 def absolutize_urls(root: etree._Element, base_url: str) -> None:
     """Make image and link URLs absolute (protocol-relative ones become https)."""
     for element, attribute in [(img, "src") for img in root.iter("img")] + [
