@@ -18,10 +18,11 @@ from typing import Any
 
 import lxml.html
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 from parsel import Selector
+from scrapy.http import HtmlResponse, TextResponse
 
 from crawler.common.html import (
     _BLANK_LINES,
@@ -33,7 +34,7 @@ from crawler.common.html import (
     written_url,
 )
 from crawler.sites import all_sites
-from crawler.sites.extract import first_match, texts
+from crawler.sites.extract import first_match, page_selector, texts
 from pipelines import body as body_stage
 from pipelines.body import article_body
 from pipelines.boilerplate import (
@@ -298,6 +299,9 @@ def test_innermost_blocks_are_the_blocks_holding_no_block(body: str) -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(body=BODIES)
+# Blocks that hold media of each kind and no text, which random bodies seldom hold.
+@example(body='<div class="x"><hr></div><section><span><img src="/a.jpg"></span></section>')
+@example(body="<div><table><tr><td></td></tr></table></div><blockquote><b><hr></b></blockquote>")
 def test_empty_blocks_go_as_the_plain_walk_removes_them(body: str) -> None:
     ours, reference = parse_fragment(clean_html(body, URL)), parse_fragment(clean_html(body, URL))
     remove_empty_blocks(ours)
@@ -397,3 +401,71 @@ def test_texts_are_what_parsel_returns_for_text_queries(page: Path) -> None:
     for node in nodes:
         for query in ("::text", "p ::text", "h1 ::text"):
             assert texts(node, query) == node.css(query).getall(), query
+
+
+def page_variants(page: bytes) -> list[bytes]:
+    """A page as saved, and with what could make its bytes and its text parse apart."""
+    return [
+        page,
+        b" \n\t" + page + b"\r\n\n",
+        b"\xef\xbb\xbf" + page,  # a BOM
+        # White space the text's strip takes and the bytes' does not, where it is read.
+        "\u3000".encode() + page,
+        b"\x1c" + page,
+        page.replace(b"</body>", b"").replace(b"</html>", b"") + "\u3000".encode(),
+        page.replace(b"</body>", b"").replace(b"</html>", b"") + b"\x1f",
+        b"\x00 " + page + b" \x00",  # NULs, removed after the text is stripped
+        page.replace(b"<title>", b"<title>\x00"),
+        page.replace(b"<title>", b"<title>\xff\xed\xa0\x80\xe4\xb8"),  # not UTF-8
+        b"<?xml version='1.0' encoding='utf-8'?>" + page,
+    ]
+
+
+CHARSETS = [
+    {},
+    {"Content-Type": "text/html; charset=utf-8"},
+    {"Content-Type": "text/html; charset=gbk"},
+    {"Content-Type": "text/html; charset=latin-1"},
+]
+
+
+def same_tree(ours: Selector, reference: Selector) -> bool:
+    """Tell whether two page selectors hold the same document, of the same kind."""
+    return (
+        ours.type == reference.type
+        and type(ours.root) is type(reference.root)
+        and etree.tostring(ours.root) == etree.tostring(reference.root)
+    )
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[page.stem for page in PAGES])
+def test_a_page_parsed_from_its_bytes_is_the_page_parsed_from_its_text(page: Path) -> None:
+    for body in page_variants(page.read_bytes()):
+        for headers in CHARSETS:
+            response = HtmlResponse(url=URL, body=body, headers=headers)
+            for decoded in (response, response.replace(encoding="utf-8")):
+                assert same_tree(page_selector(decoded), Selector(text=decoded.text)), headers
+
+
+@pytest.mark.parametrize(
+    "body", [b"", b"  ", b"text only", b"<p>unclosed", b'{"json": 1}', "<p>中文</p>".encode("gbk")]
+)
+def test_a_page_that_is_hardly_a_page_is_parsed_as_its_text_is(body: bytes) -> None:
+    response = HtmlResponse(url=URL, body=body, headers={"Content-Type": "text/html"})
+    ours, reference = page_selector(response), Selector(text=response.text)
+    if reference.type == "json":
+        assert (ours.type, ours.root) == (reference.type, reference.root)
+    else:
+        assert same_tree(ours, reference)
+
+
+def test_a_utf8_page_is_parsed_from_its_bytes_without_decoding_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_text(response: TextResponse) -> str:
+        raise AssertionError("decoded")
+
+    page = (FIXTURES / "sina" / "finance-roll-2018-12-28-doc-ihqfskcn2160999.html").read_bytes()
+    response = HtmlResponse(url=URL, body=page, encoding="utf-8")
+    monkeypatch.setattr(TextResponse, "text", property(no_text))
+    assert page_selector(response).css("h1.main-title::text").get()
