@@ -12,8 +12,9 @@ from __future__ import annotations
 import functools
 import re
 
+import cssselect
 from lxml import etree
-from lxml.cssselect import CSSSelector
+from lxml.cssselect import CSSSelector, LxmlTranslator
 
 from crawler.common.html import (
     ASCII_SPACE,
@@ -80,11 +81,57 @@ def _compiled(selector: str) -> CSSSelector:
 
 def remove_selected(root: etree._Element, selectors: tuple[str, ...]) -> None:
     """Remove every element that one of the CSS selectors matches, selector by selector."""
-    # One query for all would be faster, but removing in a different order moves tail text
-    # differently (`_drop` keeps only a tail with visible text).
-    for selector in selectors:
-        for element in _compiled(selector)(root):
-            _drop(element)
+    # Removing in document order instead would move tail text differently (`_drop` keeps
+    # only a tail with visible text), so the order stays selector by selector.
+    plan = _selection(selectors)
+    if plan is None:
+        for selector in selectors:
+            for element in _compiled(selector)(root):
+                _drop(element)
+        return
+    # Selectors that look at an element alone (tag, id, class, attributes) match the same
+    # elements before and after others are removed: one query finds them all, and each
+    # selector takes its own from those. An element inside one removed before is out of
+    # the tree already, and removing it again changes nothing in the tree.
+    everything, tests = plan
+    found = everything(root)
+    if found:
+        for matches in tests:
+            for element in found:
+                if matches(element):
+                    _drop(element)
+
+
+@functools.lru_cache(maxsize=64)
+def _selection(selectors: tuple[str, ...]) -> tuple[etree.XPath, list[etree.XPath]] | None:
+    """One query for what all the selectors match, and a test for each; None if one of
+    them looks beyond the element (combinators, pseudo-classes)."""
+    if not selectors or not all(_looks_at_the_element_alone(css) for css in selectors):
+        return None
+    translator = LxmlTranslator()
+    everything = " | ".join(translator.css_to_xpath(css) for css in selectors)
+    tests = [etree.XPath(f"boolean({translator.css_to_xpath(css, prefix='self::')})")
+             for css in selectors]  # fmt: skip
+    return etree.XPath(everything), tests
+
+
+_ELEMENT_CONDITIONS = (cssselect.parser.Class, cssselect.parser.Hash, cssselect.parser.Attrib)
+
+
+def _looks_at_the_element_alone(css: str) -> bool:
+    """Tell whether a CSS selector is one compound of a tag, ids, classes and attributes."""
+    try:
+        parsed = cssselect.parse(css)
+    except cssselect.SelectorError:
+        return False
+    if len(parsed) != 1 or parsed[0].pseudo_element is not None:
+        return False
+    node = parsed[0].parsed_tree
+    while isinstance(
+        node, cssselect.parser.Class | cssselect.parser.Hash | cssselect.parser.Attrib
+    ):
+        node = node.selector
+    return isinstance(node, cssselect.parser.Element)
 
 
 def remove_boilerplate_lines(root: etree._Element) -> None:

@@ -21,12 +21,14 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from lxml import etree
+from lxml.cssselect import CSSSelector
 from parsel import Selector
 from scrapy.http import HtmlResponse, TextResponse
 
 from crawler.common.html import (
     _BLANK_LINES,
     ASCII_SPACE,
+    blocks_of,
     innermost_blocks,
     is_block,
     parse_fragment,
@@ -39,6 +41,7 @@ from pipelines import body as body_stage
 from pipelines.body import article_body
 from pipelines.boilerplate import (
     BOILERPLATE_LINES,
+    GENERIC_SELECTORS,
     KEPT_WHEN_EMPTY,
     MAY_BE_BOILERPLATE,
     MEDIA_TAGS,
@@ -49,6 +52,7 @@ from pipelines.boilerplate import (
     first_image_of_tree,
     remove_boilerplate,
     remove_empty_blocks,
+    remove_selected,
 )
 from pipelines.clean import clean_html, clean_tree
 from pipelines.sanitize import sanitize_html
@@ -292,6 +296,15 @@ def test_plain_elements_parse_and_serialize_as_lxml_html_did(body: str) -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(body=BODIES)
+def test_blocks_picked_out_by_name_are_the_elements_that_are_blocks(body: str) -> None:
+    root = parse_fragment(clean_html(body, URL))
+    assert blocks_of(root) == [element for element in root.iter() if is_block(element)]
+    root = parse_fragment(body)
+    assert blocks_of(root) == [element for element in root.iter() if is_block(element)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=BODIES)
 def test_innermost_blocks_are_the_blocks_holding_no_block(body: str) -> None:
     root = parse_fragment(body)
     assert innermost_blocks(root) == reference_innermost_blocks(root)
@@ -306,6 +319,35 @@ def test_empty_blocks_go_as_the_plain_walk_removes_them(body: str) -> None:
     ours, reference = parse_fragment(clean_html(body, URL)), parse_fragment(clean_html(body, URL))
     remove_empty_blocks(ours)
     reference_remove_empty_blocks(reference)
+    assert serialize_fragment(ours) == serialize_fragment(reference)
+
+
+def reference_remove_selected(root: Any, selectors: tuple[str, ...]) -> None:
+    """Each selector's query run on the tree as the ones before it left it."""
+    for selector in selectors:
+        for element in CSSSelector(selector)(root):
+            _drop(element)
+
+
+@settings(max_examples=400, deadline=None)
+@given(body=BODIES, selectors=st.sampled_from(SITE_SELECTORS))
+@example(body='<p class="qrcode">一</p>二<b class="qrcode">三</b>四', selectors=())
+def test_selectors_remove_what_each_query_in_turn_removes(
+    body: str, selectors: tuple[str, ...]
+) -> None:
+    every = selectors + GENERIC_SELECTORS
+    ours, reference = parse_fragment(clean_html(body, URL)), parse_fragment(clean_html(body, URL))
+    remove_selected(ours, every)
+    reference_remove_selected(reference, every)
+    assert serialize_fragment(ours) == serialize_fragment(reference)
+
+
+@pytest.mark.parametrize("css", [".a .b", "div > p", "p:first-child", "p + p", "a, b", "p:empty"])
+def test_selectors_that_look_beyond_the_element_run_one_by_one(css: str) -> None:
+    body = '<div class="a"><p class="b">一</p><p>二</p></div><p></p>三<a>四</a>'
+    ours, reference = parse_fragment(body), parse_fragment(body)
+    remove_selected(ours, (css, ".x"))
+    reference_remove_selected(reference, (css, ".x"))
     assert serialize_fragment(ours) == serialize_fragment(reference)
 
 

@@ -52,9 +52,13 @@ def is_block(node: etree._Element) -> bool:
     return isinstance(node.tag, str) and node.tag.lower() in BLOCK_TAGS
 
 
+# The parser writes tag names in lower case: lxml picks the blocks out by name, in C.
+_BLOCK_NAMES = tuple(sorted(BLOCK_TAGS))
+
+
 def blocks_of(root: etree._Element) -> list[etree._Element]:
-    """Return the block elements of a tree (`root` included), in document order."""
-    return [element for element in root.iter() if is_block(element)]
+    """Return the block elements of a parsed tree (`root` included), in document order."""
+    return list(root.iter(*_BLOCK_NAMES))
 
 
 def holding(root: etree._Element, elements: list[etree._Element]) -> set[etree._Element]:
