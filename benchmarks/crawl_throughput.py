@@ -11,7 +11,9 @@ setting the project changes to be faster), all with DOWNLOAD_DELAY=0, AUTOTHROTT
 ROBOTSTXT_OBEY=False, LOG_LEVEL=INFO and the same concurrency. Prints, per run and as
 medians: articles per second over the whole process (start-up included) and over the
 serving window (first to last request the mirror saw), the child's CPU use, and its peak
-RSS.
+RSS; and the floor of our per-article CPU: the bare spider's CPU an article plus one lxml
+parse of the page it fetched (timed in a child process on the pages served), with our CPU
+an article as a multiple of it.
 
 Peak RSS is read two ways: `wait4`'s `ru_maxrss` and the kernel's `VmHWM` polled from
 /proc while the crawl runs. Linux carries the parent's peak RSS over into a child's
@@ -230,6 +232,39 @@ def run(kind: str, command: list[str], cwd: Path, mirror: BenchMirror, log: Path
     )
 
 
+# Timed in a child, so that this process stays small (its peak RSS is carried over into the
+# crawls' ru_maxrss): the CPU of one lxml parse of each page, as the page's Selector parses it.
+PARSE_TIMER = """
+import sys, time
+import lxml.html
+from lxml import etree
+pages = [open(path, "rb").read() for path in sys.argv[2:]]
+rounds, best = int(sys.argv[1]), []
+for page in pages:
+    times = []
+    for _ in range(rounds):
+        started = time.process_time()
+        etree.fromstring(page, lxml.html.HTMLParser(recover=True, encoding="utf-8", huge_tree=True))
+        times.append(time.process_time() - started)
+    best.append(sorted(times)[len(times) // 2])
+print(sum(best) / len(best))
+"""
+
+
+def parse_cpu(mirror: BenchMirror, folder: Path, rounds: int = 50) -> float:
+    """The median CPU seconds of one lxml parse of an article page, averaged over the templates.
+
+    The articles are the templates in turn, so each is an equal share of what is served.
+    """
+    paths = []
+    for index in range(len(mirror.templates)):
+        path = folder / f"template-{index}.html"
+        path.write_bytes(mirror.templates[index].page(index))
+        paths.append(str(path))
+    command = [sys.executable, "-c", PARSE_TIMER, str(rounds), *paths]
+    return float(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+
+
 def settings(concurrency: int) -> list[str]:
     """The `-s` options both crawls share (benchmark only: no delays, no robots.txt)."""
     values = {
@@ -268,6 +303,7 @@ def main() -> None:
     runs: list[Run] = []
     mirror = BenchMirror(count)
     with tempfile.TemporaryDirectory() as folder, serve(mirror, KeepAliveHandler):
+        parse = parse_cpu(mirror, Path(folder))
         api = f"{mirror.origin}/api/roll/get"
         for attempt in range(args.repeats):
             for kind in ("bare", "bare1", "ours"):
@@ -292,7 +328,7 @@ def main() -> None:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"this benchmark process: peak RSS {own:.0f} MB (a floor for its children's ru_maxrss)")
     print(f"\nmedians over {args.repeats} runs each:")
-    summarize(runs, count)
+    summarize(runs, count, parse)
     print(f"load average at the end: {os.getloadavg()[0]:.2f}")
     failed = [r for r in runs if r.status != 0 or r.articles != count]
     failed += [r for r in runs if r.kind == "ours" and r.files != count]
@@ -300,8 +336,8 @@ def main() -> None:
         print(f"WARNING: {len(failed)} run(s) did not fetch/write all {count} articles")
 
 
-def summarize(runs: list[Run], count: int) -> None:
-    """Print the medians: throughputs, their ratios, CPU per article, peak memory."""
+def summarize(runs: list[Run], count: int, parse: float) -> None:
+    """Print the medians: throughputs, their ratios, CPU per article and its floor, memory."""
 
     def median(kind: str, value: str) -> float:
         return statistics.median(float(getattr(r, value)) for r in runs if r.kind == kind)
@@ -325,6 +361,14 @@ def summarize(runs: list[Run], count: int) -> None:
         f"CONCURRENT_ITEMS={items}: {bare1_cpu / count * 1e3:.2f} ms), ours "
         f"{ours_cpu / count * 1e3:.2f} ms (ratio {bare_cpu / ours_cpu:.2f}: the throughput "
         f"ratio if both were CPU-bound)"
+    )
+    bare_ms, bare1_ms, ours_ms = (cpu / count * 1e3 for cpu in (bare_cpu, bare1_cpu, ours_cpu))
+    floor, floor1 = bare_ms + parse * 1e3, bare1_ms + parse * 1e3
+    print(
+        f"floor of our CPU per article (the bare spider's + one lxml parse of the page, "
+        f"{parse * 1e3:.2f} ms): {floor:.2f} ms; ours is {ours_ms / floor:.2f}× the floor "
+        f"(target: at most 1.3×); with CONCURRENT_ITEMS={items}: floor {floor1:.2f} ms, "
+        f"ours {ours_ms / floor1:.2f}× it"
     )
     window, starved = median("ours", "window"), median("ours", "starved")
     print(f"our crawl's serving window: {ours_cpu / window:.0%} computing, {starved / window:.0%} "

@@ -1,14 +1,15 @@
 """Stage 1, the body: sanitize, clean, strip boilerplate and settle the lead image.
 
-The cleaning stages (pipelines/clean.py) and the boilerplate stages
-(pipelines/boilerplate.py) run one after the other in one pipeline: exactly what
-`remove_boilerplate(clean_html(body))` gives, and the lead image read from the tree
-instead of parsing the finished body once more.
+One tree from the sanitiser's output to the written body: nh3 (which works on strings)
+sanitizes the page's body HTML, which is then parsed once; the cleaning stages
+(pipelines/clean.py) and the boilerplate stages (pipelines/boilerplate.py) run on that
+tree, the lead image and the text the validate stage checks are read from it, and it is
+written out once.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from itemadapter import ItemAdapter
 
@@ -17,20 +18,28 @@ from crawler.sites import site_named
 from pipelines.boilerplate import first_image_of_tree, strip_boilerplate
 from pipelines.clean import clean_tree
 from pipelines.sanitize import sanitize_html
+from pipelines.validate import remember_body_text
 
 
-def article_body(
-    body_html: str, base_url: str, site_selectors: tuple[str, ...] = ()
-) -> tuple[str, str]:
-    """Return the cleaned body without its boilerplate, and the URL of its first image."""
+class Body(NamedTuple):
+    """An article body as the stage leaves it."""
+
+    html: str  # the clean body without its boilerplate, a line a block
+    lead_image: str  # the https URL of its first image, or ""
+    text: str  # its text without markup and white space (what validate checks)
+
+
+def article_body(body_html: str, base_url: str, site_selectors: tuple[str, ...] = ()) -> Body:
+    """Return the cleaned body without its boilerplate, its first image and its text."""
     root = parse_fragment(sanitize_html(body_html))
     clean_tree(root, base_url)
-    # Written out and read back, as when these were two stages: the boilerplate rules keep a
-    # removed block's tail text by where the line breaks between blocks fall, and the tests
-    # hold this stage to exactly what the two stages gave.
-    root = parse_fragment(serialize_fragment(root))
+    if root.text is not None and not root.text.strip():
+        # Text the cleaning left at the start that is only white space (an image's tail,
+        # say): parsing a body drops it (`parse_fragment`), and so did this stage.
+        root.text = None
     strip_boilerplate(root, site_selectors)
-    return serialize_fragment(root), first_image_of_tree(root, base_url)
+    html = serialize_fragment(root)
+    return Body(html, first_image_of_tree(root, base_url), remember_body_text(html, root))
 
 
 class ArticleBodyPipeline:
@@ -40,7 +49,7 @@ class ArticleBodyPipeline:
         """Replace the body with its clean article text; a body image becomes the lead image."""
         adapter = ItemAdapter(item)
         selectors = site_named(adapter["site_key"]).boilerplate if adapter["site_key"] else ()
-        body, image = article_body(adapter["body_html"], adapter["url"], selectors)
-        adapter["body_html"] = body
-        adapter["lead_image"] = image or adapter["lead_image"]
+        body = article_body(adapter["body_html"], adapter["url"], selectors)
+        adapter["body_html"] = body.html
+        adapter["lead_image"] = body.lead_image or adapter["lead_image"]
         return item

@@ -12,16 +12,19 @@ from __future__ import annotations
 import functools
 import re
 
+import cssselect
 from lxml import etree
-from lxml.cssselect import CSSSelector
+from lxml.cssselect import CSSSelector, LxmlTranslator
 
 from crawler.common.html import (
+    ASCII_SPACE,
     blocks_of,
     holding,
     innermost_blocks,
     is_block,
     parse_fragment,
     serialize_fragment,
+    written_url,
 )
 from crawler.common.text import squash
 from crawler.common.urls import https_url
@@ -78,11 +81,57 @@ def _compiled(selector: str) -> CSSSelector:
 
 def remove_selected(root: etree._Element, selectors: tuple[str, ...]) -> None:
     """Remove every element that one of the CSS selectors matches, selector by selector."""
-    # One query for all would be faster, but removing in a different order moves tail text
-    # differently (`_drop` keeps only a tail with visible text).
-    for selector in selectors:
-        for element in _compiled(selector)(root):
-            _drop(element)
+    # Removing in document order instead would move tail text differently (`_drop` keeps
+    # only a tail with visible text), so the order stays selector by selector.
+    plan = _selection(selectors)
+    if plan is None:
+        for selector in selectors:
+            for element in _compiled(selector)(root):
+                _drop(element)
+        return
+    # Selectors that look at an element alone (tag, id, class, attributes) match the same
+    # elements before and after others are removed: one query finds them all, and each
+    # selector takes its own from those. An element inside one removed before is out of
+    # the tree already, and removing it again changes nothing in the tree.
+    everything, tests = plan
+    found = everything(root)
+    if found:
+        for matches in tests:
+            for element in found:
+                if matches(element):
+                    _drop(element)
+
+
+@functools.lru_cache(maxsize=64)
+def _selection(selectors: tuple[str, ...]) -> tuple[etree.XPath, list[etree.XPath]] | None:
+    """One query for what all the selectors match, and a test for each; None if one of
+    them looks beyond the element (combinators, pseudo-classes)."""
+    if not selectors or not all(_looks_at_the_element_alone(css) for css in selectors):
+        return None
+    translator = LxmlTranslator()
+    everything = " | ".join(translator.css_to_xpath(css) for css in selectors)
+    tests = [etree.XPath(f"boolean({translator.css_to_xpath(css, prefix='self::')})")
+             for css in selectors]  # fmt: skip
+    return etree.XPath(everything), tests
+
+
+_ELEMENT_CONDITIONS = (cssselect.parser.Class, cssselect.parser.Hash, cssselect.parser.Attrib)
+
+
+def _looks_at_the_element_alone(css: str) -> bool:
+    """Tell whether a CSS selector is one compound of a tag, ids, classes and attributes."""
+    try:
+        parsed = cssselect.parse(css)
+    except cssselect.SelectorError:
+        return False
+    if len(parsed) != 1 or parsed[0].pseudo_element is not None:
+        return False
+    node = parsed[0].parsed_tree
+    while isinstance(
+        node, cssselect.parser.Class | cssselect.parser.Hash | cssselect.parser.Attrib
+    ):
+        node = node.selector
+    return isinstance(node, cssselect.parser.Element)
 
 
 def remove_boilerplate_lines(root: etree._Element) -> None:
@@ -121,18 +170,35 @@ def remove_empty_blocks(root: etree._Element) -> None:
 
 
 def _drop(element: etree._Element) -> None:
-    """Remove an element but keep its tail text in place (unless it is only white space)."""
+    """Remove an element but keep its tail text in place (unless it is only white space).
+
+    A block of the body's top level is written on a line of its own: when one goes from
+    between two runs of text, the second still starts a line instead of being glued on.
+    """
     parent = element.getparent()
     if parent is None:
         return
-    tail = element.tail or ""
     previous = element.getprevious()
-    if tail.strip():
+    before = (parent.text if previous is None else previous.tail) or ""
+    tail = element.tail if element.tail and element.tail.strip() else ""
+    if (
+        parent.getparent() is None  # the top level
+        and is_block(element)
+        and (before[-1] not in ASCII_SPACE if before else _is_inline(previous))
+        and (tail[0] not in ASCII_SPACE if tail else _is_inline(element.getnext()))
+    ):
+        tail = "\n" + tail
+    if tail:
         if previous is not None:
-            previous.tail = (previous.tail or "") + tail
+            previous.tail = before + tail
         else:
-            parent.text = (parent.text or "") + tail
+            parent.text = before + tail
     parent.remove(element)
+
+
+def _is_inline(node: etree._Element | None) -> bool:
+    """Tell whether a node is an element that is not a block: text runs on next to it."""
+    return node is not None and isinstance(node.tag, str) and not is_block(node)
 
 
 def strip_boilerplate(root: etree._Element, site_selectors: tuple[str, ...] = ()) -> None:
@@ -161,9 +227,19 @@ def first_image(body_html: str, base_url: str) -> str:
 def first_image_of_tree(root: etree._Element, base_url: str) -> str:
     """Return what `first_image` finds once the tree is serialized: the lead image."""
     for img in root.iter("img"):
-        if img.get("src", "").strip():
-            # Read back through the serializer, which percent-escapes URLs (`a b/图.jpg` is
-            # written `a%20b/%E5%9B%BE.jpg`) and drops their leading white space.
-            markup = etree.tostring(img, method="html", encoding="unicode", with_tail=False)
-            return first_image(markup, base_url)
+        src = _written_src(img).strip()
+        if src:
+            return https_url(src, base_url)
     return ""
+
+
+def _written_src(img: etree._Element) -> str:
+    """Return an image's `src` as the written body holds it (escaped, leading blanks gone)."""
+    src = img.get("src")
+    if src is None:
+        return ""
+    try:
+        return written_url(src)
+    except ValueError:  # control characters, which lxml does not set: write the image itself
+        markup = etree.tostring(img, method="html", encoding="unicode", with_tail=False)
+        return str(parse_fragment(markup)[0].get("src", ""))

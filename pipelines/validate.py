@@ -2,23 +2,47 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import Any
 
 from itemadapter import ItemAdapter
+from lxml import etree
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
 from crawler.common.html import parse_fragment
 
+# The body stage has each body's tree at hand when it writes the body: it leaves the text it
+# read from that tree here, keyed by the body it wrote, so this stage does not parse the
+# body again. A few entries are enough: an item goes from that stage to this one at once.
+_TEXT_OF_BODY: dict[str, str] = {}
+_BODIES_KEPT = 16
 
-# The pipeline reads a body's text twice (is there any? is it garbled?): parse it once.
-@functools.lru_cache(maxsize=1)
+
+def text_of_tree(root: etree._Element) -> str:
+    """Return the text of a body's tree, markup and white space left out."""
+    return "".join("".join(root.itertext()).split())
+
+
+def remember_body_text(body_html: str, root: etree._Element) -> str:
+    """Note (and return) the text of the tree `body_html` was written from, for `body_text`."""
+    if len(_TEXT_OF_BODY) >= _BODIES_KEPT:
+        del _TEXT_OF_BODY[next(iter(_TEXT_OF_BODY))]  # the oldest
+    text = _TEXT_OF_BODY[body_html] = text_of_tree(root)
+    return text
+
+
 def body_text(body_html: str) -> str:
-    """Return the text of body HTML, markup left out."""
-    return "".join(parse_fragment(body_html).itertext())
+    """Return the text of body HTML, markup and white space left out (all the checks read).
+
+    White space is layout, and the body stage's tree and the written body differ in it.
+    """
+    known = _TEXT_OF_BODY.get(body_html)
+    if known is not None:
+        return known
+    # Read twice for an article (is there any? is it garbled?): parsed once.
+    return remember_body_text(body_html, parse_fragment(body_html))
 
 
 def missing_parts(item: Any) -> list[str]:
@@ -28,7 +52,7 @@ def missing_parts(item: Any) -> list[str]:
     if not adapter.get("title", "").strip():
         missing.append("no title")
     body = adapter.get("body_html", "")
-    if not body.strip() or not body_text(body).strip():
+    if not body_text(body):
         missing.append("no body text")
     if adapter.get("published") is None:
         missing.append("no date")

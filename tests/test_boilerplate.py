@@ -158,6 +158,31 @@ def test_removing_an_element_keeps_the_surrounding_text(body: str, expected: str
     assert remove_boilerplate(body, (".ad",)) == expected
 
 
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # The body stage removes blocks from the tree it parsed, with no line breaks written
+        # in: a removed top-level block between two runs of text leaves a line break.
+        ('正文。<p class="ad">广告</p>文章', "正文。\n文章"),
+        ('正文。<p class="ad">广告</p><b>文章</b>', "正文。\n<b>文章</b>"),
+        ('<b>正文。</b><p class="ad">广告</p>文章', "<b>正文。</b>\n文章"),
+        ('<b>正文。</b><p class="ad">广告</p> \n<b>文章</b>', "<b>正文。</b>\n<b>文章</b>"),
+        # White space already there is enough; with a block or nothing before, a line starts.
+        ('正文。 <p class="ad">广告</p>文章', "正文。 文章"),
+        ('<p>正文。</p><p class="ad">广告</p>文章', "<p>正文。</p>\n文章"),
+        ('<p class="ad">广告</p>文章', "文章"),
+        # Inside a block nothing is added, as before.
+        ('<div>前文<p class="ad">广告</p>后文</div>', "<div>前文后文</div>"),
+        # Nor for an inline element.
+        ('正文。<span class="ad">广告</span>文章', "正文。文章"),
+    ],
+)
+def test_a_removed_top_level_block_leaves_a_line_break_between_runs_of_text(
+    body: str, expected: str
+) -> None:
+    assert remove_boilerplate(body, (".ad",)) == expected
+
+
 def test_article_text_and_images_survive_boilerplate_removal() -> None:
     image = '<div class="img_wrapper"><img src="https://n.sinaimg.cn/a.jpg"></div>'
     body = (

@@ -12,8 +12,11 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
+from crawler.common.html import parse_fragment
 from crawler.items import Article
-from pipelines.validate import ValidatePipeline, missing_parts
+from pipelines import validate
+from pipelines.body import ArticleBodyPipeline
+from pipelines.validate import ValidatePipeline, body_text, missing_parts, remember_body_text
 
 URL = "https://finance.sina.com.cn/roll/2018-12-28/doc-ihqfskcn2160999.shtml"
 REASON_STATS = (
@@ -119,3 +122,34 @@ def test_pipeline_counts_each_reason_of_each_dropped_article() -> None:
     assert stat(crawler, "validate/dropped/no_date") == 2
     assert stat(crawler, "validate/dropped/no_title") == 2
     assert stat(crawler, "validate/dropped/no_body_text") == 0
+
+
+def test_the_body_stage_leaves_the_text_so_the_body_is_not_parsed_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    item = ArticleBodyPipeline().process_item(
+        article(body_html="<p>　　正文。</p><script>x()</script><p>　　第二段。</p>")
+    )
+
+    def no_parse(body_html: str) -> None:
+        raise AssertionError(f"parsed again: {body_html!r}")
+
+    monkeypatch.setattr(validate, "parse_fragment", no_parse)
+    assert ValidatePipeline.from_crawler(get_crawler()).process_item(item) is item
+    assert body_text(item.body_html) == "正文。第二段。"
+
+
+def test_a_body_the_stage_did_not_write_is_parsed() -> None:
+    body = "<p>　　只在这里。</p>\n<p>二</p>"
+    assert body_text(body) == "只在这里。二"
+    # Kept as written: a later stage that changes the body gets its own text.
+    remember_body_text("<p>一</p>", parse_fragment("<p>一</p>"))
+    assert body_text("<p>一</p>") == "一"
+    assert body_text("<p>一二</p>") == "一二"
+
+
+def test_only_the_latest_bodies_texts_are_kept() -> None:
+    for number in range(100):
+        remember_body_text(f"<p>{number}</p>", parse_fragment(f"<p>{number}</p>"))
+    assert len(validate._TEXT_OF_BODY) <= validate._BODIES_KEPT
+    assert body_text("<p>99</p>") == "99"

@@ -52,9 +52,13 @@ def is_block(node: etree._Element) -> bool:
     return isinstance(node.tag, str) and node.tag.lower() in BLOCK_TAGS
 
 
+# The parser writes tag names in lower case: lxml picks the blocks out by name, in C.
+_BLOCK_NAMES = tuple(sorted(BLOCK_TAGS))
+
+
 def blocks_of(root: etree._Element) -> list[etree._Element]:
-    """Return the block elements of a tree (`root` included), in document order."""
-    return [element for element in root.iter() if is_block(element)]
+    """Return the block elements of a parsed tree (`root` included), in document order."""
+    return list(root.iter(*_BLOCK_NAMES))
 
 
 def holding(root: etree._Element, elements: list[etree._Element]) -> set[etree._Element]:
@@ -120,6 +124,21 @@ def _add_line(lines: list[str], inline_run: str) -> None:
     text = inline_run.strip(ASCII_SPACE)
     if text:
         lines.append(text)
+
+
+def written_url(url: str) -> str:
+    """Return a URL attribute's value as the written body holds it once read back.
+
+    The serializer percent-escapes `href` and `src` values (`a b/图.jpg` is written
+    `a%20b/%E5%9B%BE.jpg`) and drops their leading white space: the value is written the
+    same way, alone on an `<img>`, and taken back out. Raises ValueError for a value lxml
+    will not set (control characters: the parser may leave them in, lxml does not take them).
+    """
+    probe = _PARSER.makeelement("img")
+    probe.set("src", url)
+    markup = etree.tostring(probe, method="html", encoding="unicode")
+    # `<img src="…">`, in single quotes when the value holds `"`: the quotes are one each.
+    return html.unescape(markup[len('<img src="') : -len('">')])
 
 
 def absolutize_urls(root: etree._Element, base_url: str) -> None:
