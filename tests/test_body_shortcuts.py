@@ -507,7 +507,9 @@ def test_a_utf8_page_is_parsed_from_its_bytes_without_decoding_them(
     def no_text(response: TextResponse) -> str:
         raise AssertionError("decoded")
 
-    page = (FIXTURES / "sina" / "finance-roll-2018-12-28-doc-ihqfskcn2160999.html").read_bytes()
+    page = (
+        FIXTURES / "sites" / "sina" / "finance-roll-2018-12-28-doc-ihqfskcn2160999.html"
+    ).read_bytes()
     response = HtmlResponse(url=URL, body=page, encoding="utf-8")
     monkeypatch.setattr(TextResponse, "text", property(no_text))
     assert page_selector(response).css("h1.main-title::text").get()

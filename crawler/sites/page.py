@@ -13,6 +13,7 @@ from crawler.common.urls import https_url
 from crawler.items import Article
 from crawler.listing import Listing
 from crawler.sites.base import Site
+from crawler.sites.extract import page_selector
 
 
 class ArticlePage:
@@ -30,8 +31,8 @@ class ArticlePage:
 
     @functools.cached_property
     def selector(self) -> Selector:
-        """Return the parsed page."""
-        return Selector(text=self.response.text)
+        """Return the parsed page (a UTF-8 page parsed straight from its bytes)."""
+        return page_selector(self.response)
 
     @property
     def url(self) -> str:
