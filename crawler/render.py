@@ -37,7 +37,7 @@ from scrapy.statscollectors import StatsCollector
 from scrapy.utils.conf import build_component_list
 from scrapy.utils.misc import build_from_crawler, load_object
 
-from crawler.archive.document import MarkdownItemExporter
+from crawler.archive.document import MarkdownItemExporter, document_bytes
 from crawler.encoding import RedecodingMiddleware
 from crawler.items import Article
 from crawler.pages import article_page
@@ -152,12 +152,7 @@ class PageRenderer:
 
     def document(self, article: Article) -> bytes:
         """Write the article in the seed format, as the export pipeline does."""
-        buffer = io.BytesIO()
-        exporter = MarkdownItemExporter(buffer, extra_fields=self.extra_fields)
-        exporter.start_exporting()
-        exporter.export_item(article)
-        exporter.finish_exporting()
-        return buffer.getvalue()
+        return document_bytes(article, self.extra_fields)
 
     def render(
         self, body: bytes, url: str, headers: Mapping[str, str], site: Site, channel: Channel

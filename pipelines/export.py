@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
 import os
 import re
@@ -18,7 +17,11 @@ from scrapy.statscollectors import StatsCollector
 from w3lib.url import canonicalize_url
 
 from crawler import stats
-from crawler.archive.document import MarkdownItemExporter, article_identity, document_identity
+from crawler.archive.document import (
+    article_identity,
+    document_bytes,
+    document_identity,
+)
 from crawler.archive.extension import ArchiveExtension
 from crawler.archive.state import ArchiveState, Record, archive_root, counting_state_errors, utc_now
 from crawler.common.text import squash
@@ -121,12 +124,7 @@ class MarkdownExportPipeline:
 
     def render(self, item: Any) -> bytes:
         """Return the bytes of the article's Markdown document."""
-        buffer = io.BytesIO()
-        exporter = MarkdownItemExporter(buffer, extra_fields=self.extra_fields)
-        exporter.start_exporting()
-        exporter.export_item(item)
-        exporter.finish_exporting()
-        return buffer.getvalue()
+        return document_bytes(item, self.extra_fields)
 
     def target_path(self, adapter: ItemAdapter, identity: tuple[str, str]) -> Path:
         """Return a new article's file: named after its title, suffixed if that name is taken.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import io
 import re
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -172,3 +173,13 @@ def document_identity(text: str) -> tuple[str, str] | None:
     if not isinstance(data, dict) or "title" not in data or "date" not in data:
         return None
     return str(data["title"]), str(data["date"])
+
+
+def document_bytes(item: Any, extra_fields: tuple[str, ...] = ()) -> bytes:
+    """Return the bytes of an article's document, through the exporter's whole lifecycle."""
+    buffer = io.BytesIO()
+    exporter = MarkdownItemExporter(buffer, extra_fields=extra_fields)
+    exporter.start_exporting()
+    exporter.export_item(item)
+    exporter.finish_exporting()
+    return buffer.getvalue()
