@@ -241,6 +241,29 @@ def test_a_second_run_fetches_only_what_is_newer_than_what_the_archive_holds(
     assert second.stat("archive/listed_unchanged") == 1
 
 
+def test_two_urls_of_one_article_are_fetched_once_and_do_not_hold_the_mark_back(
+    fixtures: Path, tmp_path: Path
+) -> None:
+    archive = tmp_path / "archive"
+    desktop = "https://finance.sina.com.cn/roll/2026-11-28/doc-itwourl100000000.shtml"
+    news = "https://news.sina.com.cn/c/2026-11-28/doc-itwourl100000000.shtml"
+    for name, url in (("desktop", desktop), ("news", news)):
+        html = NEW_PAGE.format(published="2026-11-28T09:00:00+08:00", title="一篇", text="正文。")
+        add_page(fixtures, name, url, html)
+    lastmod = "2026-11-28T09:00:00+08:00"
+    with mirror_of(fixtures) as mirror:
+        listing = urlset((on_mirror(mirror, desktop), lastmod), (on_mirror(mirror, news), lastmod))
+        mirror.routes["/sitemap.xml"] = xml(listing)
+        mirror.routes["/index.xml"] = xml(index((f"{mirror.origin}/sitemap.xml", lastmod)))
+        crawled = sina(mirror, archive, "/index.xml")
+    assert crawled.process.returncode == 0, crawled.log
+    assert mirror.requests[mirror_path(desktop)] + mirror.requests[mirror_path(news)] == 1
+    assert len(crawled.files()) == 1
+    # The article is archived under either URL: its sitemap is whole, and so is the index.
+    with state_of(archive) as state:
+        assert state.listing_mark(f"sitemap:{mirror.origin}/index.xml") == utc(lastmod)
+
+
 def test_entries_without_lastmod_are_fetched_only_if_not_archived(
     fixtures: Path, tmp_path: Path
 ) -> None:

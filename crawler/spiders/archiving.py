@@ -47,7 +47,7 @@ class ArchivingSpider(scrapy.Spider):
         super().__init__(**kwargs)
         self.arguments = self.read_arguments(**given)
         self.pending: Iterator[Request] = iter(())
-        self.requested: set[str] = set()  # archive keys requested in this run
+        self.met: set[str] = set()  # archive keys of the articles listed so far in this run
 
     @classmethod
     def read_arguments(cls) -> Any:
@@ -91,15 +91,22 @@ class ArchivingSpider(scrapy.Spider):
             dont_filter=True,
         )
 
-    def article_request(
-        self, site: Site, channel: Channel, listing: Listing, **request: Any
-    ) -> Request | None:
-        """Build the request of a listed article; None if this run already requested it."""
-        if listing.key in self.requested:
+    def first_listed(self, listing: Listing) -> bool:
+        """Tell whether this run meets the listing's article for the first time; count repeats.
+
+        Two URLs of one article (one key) are one article: only the first is taken.
+        """
+        if listing.key in self.met:
             self.count(stats.DUPLICATES)
             self.logger.debug("Listed twice in this run <%s>: %s", listing.url, listing.key)
-            return None
-        self.requested.add(listing.key)
+            return False
+        self.met.add(listing.key)
+        return True
+
+    def article_request(
+        self, site: Site, channel: Channel, listing: Listing, **request: Any
+    ) -> Request:
+        """Build the request of a listed article, extracted by `parse_article`."""
         return Request(
             listing.url,
             callback=self.parse_article,

@@ -27,7 +27,6 @@ from crawler.feeds import (
 )
 from crawler.items import Article
 from crawler.spiders.archiving import ArchivingSpider
-from crawler.stats import DUPLICATES
 
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8"
@@ -148,24 +147,16 @@ class FeedSpider(ArchivingSpider):
                 self.logger.warning("Feed item skipped <%s>: %s", response.url, error)
                 continue
             listing = item_listing(item)
-            if listing.key in self.requested:
-                self.count(DUPLICATES)
-                self.logger.debug("Already met in this run <%s>", item.link)
+            if not self.first_listed(listing):
                 continue
             if self.is_archived_unchanged(listing):
-                self.requested.add(listing.key)
                 unchanged.append(listing.key)
                 continue
             wanted += 1
             if wants_page(item, source, self.min_blocks, self.min_chars):
-                request = self.article_request(
-                    page_profile(item.link, source), source.channel, listing
-                )
-                if request is not None:
-                    self.count("article/requested")
-                    yield request
+                self.count("article/requested")
+                yield self.article_request(page_profile(item.link, source), source.channel, listing)
             else:
-                self.requested.add(listing.key)
                 self.count("article/full_text")
                 yield feed_article(item, source, feed.logo)
         self.note_listed_unchanged(unchanged, "items")

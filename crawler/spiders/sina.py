@@ -166,7 +166,7 @@ class SinaSpider(ArchivingSpider):
         url = add_or_replace_parameters(
             self.api_url, {**channel.params, "num": str(self.page_size), "page": str(page)}
         )
-        request = super().list_request(url, self.parse_list, channel=channel, page=page)
+        request = self.list_request(url, self.parse_list, channel=channel, page=page)
         if self.referer:
             request.headers["Referer"] = self.referer
         return request
@@ -203,10 +203,9 @@ class SinaSpider(ArchivingSpider):
             if self.is_archived_unchanged(listing):
                 unchanged.append(listing.key)
                 continue
-            request = self.article_request(self.site, channel, listing)
-            if request is not None:
+            if self.first_listed(listing):
                 wanted += 1
-                yield request
+                yield self.article_request(self.site, channel, listing)
         self.note_listed_unchanged(unchanged)
         self.logger.info(
             "Channel %s (%s) page %d: %d listed, %d new or changed",

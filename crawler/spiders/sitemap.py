@@ -120,7 +120,7 @@ class SitemapRead:
     mark: datetime | None  # the mark when the run began: older entries are archived
     read: bool = False  # it answered with a sitemap (an empty one included)
     newest_held: datetime | None = None  # newest `lastmod` of the entries the archive holds
-    waiting: dict[str, datetime | None] = field(default_factory=dict)  # requested, not held
+    waiting: dict[str, datetime | None] = field(default_factory=dict)  # key: requested, not held
     children: dict[str, datetime | None] = field(default_factory=dict)  # index: url → lastmod
 
     def hold(self, modified: datetime | None) -> None:
@@ -167,8 +167,9 @@ class SitemapSpider(ArchivingSpider, ScrapySitemapSpider):
         self.sitemap_urls = [self.arguments.url]
         self.started = datetime.now(UTC)
         self.sitemaps: dict[str, SitemapRead] = {}
-        # Article URL → the sitemaps that listed it, with the `lastmod` each gave: an article
-        # listed twice is requested once and counts for both.
+        # Article key → the sitemaps that listed it, with the `lastmod` each gave: an article
+        # listed twice (by two sitemaps, or under two URLs) is requested once and counts for
+        # every listing.
         self.listers: dict[str, dict[str, datetime | None]] = {}
 
     @classmethod
@@ -305,12 +306,11 @@ class SitemapSpider(ArchivingSpider, ScrapySitemapSpider):
                 read.hold(modified)
                 continue
             wanted += 1
-            read.waiting[url] = modified
-            first = url not in self.listers
-            self.listers.setdefault(url, {})[read.url] = modified
-            request = self.article_request(site, self.channel(site), listing) if first else None
-            if request is not None:
-                yield request
+            read.waiting[listing.key] = modified
+            first = listing.key not in self.listers
+            self.listers.setdefault(listing.key, {})[read.url] = modified
+            if first:
+                yield self.article_request(site, self.channel(site), listing)
         stats.inc_value("sitemap/entries", len(entries))
         stats.inc_value("sitemap/skipped/filtered", filtered)
         stats.inc_value("sitemap/skipped/older_than_mark", older)
@@ -348,10 +348,9 @@ class SitemapSpider(ArchivingSpider, ScrapySitemapSpider):
         listing = response.cb_kwargs.get("listing")
         if not isinstance(listing, Listing):
             return
-        url = listing.url
-        for sitemap, modified in self.listers.get(url, {}).items():
+        for sitemap, modified in self.listers.get(listing.key, {}).items():
             read = self.sitemaps[sitemap]
-            read.waiting.pop(url, None)
+            read.waiting.pop(listing.key, None)
             read.hold(modified)
 
     def article_dropped(self, item: Any, response: Response, exception: BaseException) -> None:
