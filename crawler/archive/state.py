@@ -23,13 +23,11 @@ from scrapy.statscollectors import StatsCollector
 from w3lib.url import canonicalize_url
 
 from crawler.archive.document import document_identity
+from crawler.stats import STATE_ERRORS
 
 logger = logging.getLogger(__name__)
 
 STATE_FOLDER = ".archive"
-
-
-STATE_ERRORS = "archive/state_errors"  # the stat of state writes that failed
 
 
 # SQLite's answers for a file that is not, or no longer, a sound database.
