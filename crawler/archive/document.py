@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 import re
 from datetime import UTC, datetime
@@ -173,6 +174,17 @@ def document_identity(text: str) -> tuple[str, str] | None:
     if not isinstance(data, dict) or "title" not in data or "date" not in data:
         return None
     return str(data["title"]), str(data["date"])
+
+
+def body_digest(text: str) -> str | None:
+    """Return the sha256 of what follows a document's front matter (its body), or None.
+
+    It stays the same when only the front matter changes, e.g. a new headline.
+    """
+    parts = text.split("\n---\n", 2)
+    if len(parts) != 3 or parts[0]:
+        return None
+    return hashlib.sha256(parts[2].encode("utf-8", errors="surrogatepass")).hexdigest()
 
 
 def document_bytes(item: Any, extra_fields: tuple[str, ...] = ()) -> bytes:

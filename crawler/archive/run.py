@@ -22,6 +22,7 @@ from crawler.archive.state import (
     ArchiveState,
     ArchiveUnusableError,
     archive_root,
+    open_state,
     state_folder,
     state_path,
     utc_now,
@@ -217,6 +218,10 @@ def prepare_archive(settings: BaseSettings) -> None:
         logger.info("Archive state %s: sound (checked in %.1fs)", path, time.monotonic() - started)
     else:
         check_state(path, timeout, full=False)
+    try:  # a lost or half-built state is rebuilt now, before the first request
+        open_state(root, path, timeout).close()
+    except sqlite3.Error as error:
+        raise ArchiveUnusableError(f"cannot open the archive state {path}: {error}") from error
     if not clean_up and not check:
         assert record is not None
         logger.info(

@@ -1,19 +1,25 @@
 """Archive state: what the archive holds, so scheduled runs fetch only what is new or changed.
 
 The state is a SQLite database inside the export folder (`<MARKDOWN_EXPORT_DIR>/.archive/`),
-so one folder is one archive. It is looked up row by row, never loaded whole. Each write is
-its own transaction, made after the file it describes is in place, so a killed run leaves
-the state at worst one step behind the files, which the next run repairs.
+so one folder is one archive. It is looked up row by row, never loaded whole. A file is
+renamed into place only once the state holds the intent to write it (`pending`), and its
+record replaces that intent in one transaction after the rename: a run killed in between
+leaves an intent that the next start settles by the file's bytes. A state built from the
+files (it was lost) is marked complete in the same transaction as its last row, so a
+rebuild that was killed or failed is redone, never taken for an empty archive.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import os
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Self
@@ -22,7 +28,7 @@ from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 from w3lib.url import canonicalize_url
 
-from crawler.archive.document import document_identity
+from crawler.archive.document import body_digest, document_identity
 from crawler.stats import STATE_ERRORS
 
 logger = logging.getLogger(__name__)
@@ -45,9 +51,11 @@ CREATE TABLE IF NOT EXISTS articles (
     published TEXT,
     modified TEXT,                  -- the source's last-modified time (roll API `mtime`)
     first_seen TEXT NOT NULL,
-    last_seen TEXT NOT NULL
+    last_seen TEXT NOT NULL,
+    body_hash TEXT                  -- sha256 of the body: finds a retitled article's file
 );
 CREATE INDEX IF NOT EXISTS articles_identity ON articles (title, date);
+CREATE INDEX IF NOT EXISTS articles_date ON articles (date);
 CREATE INDEX IF NOT EXISTS articles_path ON articles (path);
 CREATE INDEX IF NOT EXISTS articles_url ON articles (url);
 CREATE TABLE IF NOT EXISTS listings (
@@ -56,7 +64,23 @@ CREATE TABLE IF NOT EXISTS listings (
     updated TEXT NOT NULL,
     mark TEXT                       -- where the listing was read up to, e.g. the newest lastmod
 );
+CREATE TABLE IF NOT EXISTS pending (
+    key TEXT PRIMARY KEY,           -- an article whose file is being renamed into place
+    path TEXT NOT NULL,
+    content_hash TEXT NOT NULL,     -- the bytes the file holds once the rename happened
+    record TEXT NOT NULL,           -- the record to store then (JSON)
+    replaces TEXT                   -- the key of the record it replaces, if another
+);
+CREATE TABLE IF NOT EXISTS facts (
+    name TEXT PRIMARY KEY,          -- `complete`: every file of the archive is recorded
+    value TEXT NOT NULL
+);
 """
+
+# Columns added since the first release, with their declarations: added to older states.
+ADDED_COLUMNS = {"body_hash": "TEXT"}
+
+COMPLETE = "complete"
 
 
 class ArchiveUnusableError(RuntimeError):
@@ -86,6 +110,7 @@ class Record:
     modified: str | None
     first_seen: str
     last_seen: str
+    body_hash: str | None = None
 
 
 def state_folder(root: Path) -> Path:
@@ -117,6 +142,10 @@ class ArchiveState:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.executescript(SCHEMA)
+            columns = {row[1] for row in connection.execute("PRAGMA table_info(articles)")}
+            for name, declaration in ADDED_COLUMNS.items():
+                if name not in columns:
+                    connection.execute(f"ALTER TABLE articles ADD COLUMN {name} {declaration}")
         except sqlite3.DatabaseError as error:
             connection.close()
             if error.sqlite_errorname in CORRUPT_STATE_ERRORS:
@@ -175,9 +204,19 @@ class ArchiveState:
         """Return the record of the article stored in this file (relative to the archive)."""
         return self._first("path = ?", path)
 
-    def lookup_identity(self, title: str, date: str) -> Record | None:
-        """Return the record of the article with this title and date, if any."""
-        return self._first("title = ? AND date = ?", title, date)
+    def lookup_adoptable(self, title: str, date: str, body_hash: str) -> Record | None:
+        """Return a file the state adopted (`file:` key) that holds this article, if any.
+
+        Its date must be the article's, and its title or its body too (a headline may change
+        after the state was lost); a file with both is preferred, then one with the body.
+        """
+        row = self.connection.execute(
+            "SELECT * FROM articles WHERE date = ? AND key LIKE 'file:%' "
+            "AND (title = ? OR body_hash = ?) "
+            "ORDER BY (body_hash IS ?) + (title = ?) DESC, (body_hash IS ?) DESC LIMIT 1",
+            (date, title, body_hash, body_hash, title, body_hash),
+        ).fetchone()
+        return Record(**dict(row)) if row else None
 
     def _first(self, condition: str, *values: str) -> Record | None:
         """Return the first record that meets an SQL condition, if any."""
@@ -192,22 +231,70 @@ class ArchiveState:
         return record is not None and modified is not None and record.modified == modified
 
     def record(self, record: Record, replaces: str | None = None) -> None:
-        """Store an article's record (one transaction), replacing the row `replaces`."""
+        """Store an article's record (one transaction), replacing the row `replaces`.
+
+        Any intent to write its file (`intend`) is settled in the same transaction.
+        """
         with self.transaction():
-            if replaces and replaces != record.key:
-                self.connection.execute("DELETE FROM articles WHERE key = ?", (replaces,))
+            self._store(record, replaces)
+
+    def _store(self, record: Record, replaces: str | None) -> None:
+        """Store a record and settle its intent, inside the caller's transaction."""
+        if replaces and replaces != record.key:
+            self.connection.execute("DELETE FROM articles WHERE key = ?", (replaces,))
+        self.connection.execute("DELETE FROM pending WHERE key = ?", (record.key,))
+        self.connection.execute(
+            """INSERT INTO articles (key, url, path, content_hash, title, date, published,
+                modified, first_seen, last_seen, body_hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (key) DO UPDATE SET url = excluded.url, path = excluded.path,
+                content_hash = excluded.content_hash, title = excluded.title,
+                date = excluded.date, published = excluded.published,
+                modified = excluded.modified, last_seen = excluded.last_seen,
+                body_hash = excluded.body_hash""",
+            (
+                record.key, record.url, record.path, record.content_hash, record.title,
+                record.date, record.published, record.modified, record.first_seen,
+                record.last_seen, record.body_hash,
+            ),
+        )  # fmt: skip
+
+    def intend(self, record: Record, replaces: str | None = None) -> None:
+        """Note, before its file is renamed into place, the record that the file will have."""
+        with self.transaction():
             self.connection.execute(
-                """INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (key) DO UPDATE SET url = excluded.url, path = excluded.path,
-                    content_hash = excluded.content_hash, title = excluded.title,
-                    date = excluded.date, published = excluded.published,
-                    modified = excluded.modified, last_seen = excluded.last_seen""",
-                (
-                    record.key, record.url, record.path, record.content_hash, record.title,
-                    record.date, record.published, record.modified, record.first_seen,
-                    record.last_seen,
-                ),
+                "INSERT OR REPLACE INTO pending VALUES (?, ?, ?, ?, ?)",
+                (record.key, record.path, record.content_hash, json.dumps(asdict(record)),
+                 replaces),
             )  # fmt: skip
+
+    def forget_intent(self, key: str) -> None:
+        """Drop the intent of a write that failed before its rename."""
+        with self.transaction():
+            self.connection.execute("DELETE FROM pending WHERE key = ?", (key,))
+
+    def settle_intents(self, root: Path) -> tuple[int, int]:
+        """Settle the intents a killed run left: record the renamed files, drop the others.
+
+        A file renamed into place holds the intended bytes; one that was not holds other
+        bytes or is absent, and its article keeps its old record. Reads only the pending
+        rows (at most the writes that were under way) and their files. Returns
+        (recorded, dropped).
+        """
+        rows = self.connection.execute("SELECT * FROM pending").fetchall()
+        recorded = 0
+        for row in rows:
+            try:
+                data = (root / row["path"]).read_bytes()
+            except OSError:
+                data = b""
+            with self.transaction():
+                if hashlib.sha256(data).hexdigest() == row["content_hash"]:
+                    self._store(Record(**json.loads(row["record"])), row["replaces"])
+                    recorded += 1
+                else:
+                    self.connection.execute("DELETE FROM pending WHERE key = ?", (row["key"],))
+        return recorded, len(rows) - recorded
 
     def touch(self, keys: Iterable[str]) -> None:
         """Mark articles as seen in a listing now."""
@@ -264,27 +351,112 @@ class ArchiveState:
             raise
         self.connection.execute("COMMIT")
 
+    def is_complete(self) -> bool:
+        """Tell whether every file of the archive is recorded (not a lost or half-built state).
+
+        A state kept by a version that did not mark it is complete if it holds any row: its
+        rebuild was one transaction, so a killed one left no row at all.
+        """
+        row = self.connection.execute(
+            "SELECT value FROM facts WHERE name = ?", (COMPLETE,)
+        ).fetchone()
+        if row is not None:
+            return True
+        if self.connection.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is None:
+            return False
+        with self.transaction():
+            self._mark_complete()
+        return True
+
+    def _mark_complete(self) -> None:
+        self.connection.execute("INSERT OR REPLACE INTO facts VALUES (?, ?)", (COMPLETE, utc_now()))
+
     def rebuild_from_files(self, root: Path) -> int:
-        """Record every article file of the archive (for a state that was lost)."""
+        """Record every article file of the archive, then mark the state complete.
+
+        One transaction: a rebuild killed or failed midway leaves the state as it was, still
+        not complete, and the next run does it again. Raise ArchiveUnusableError, naming
+        the path, if a folder or a file of the archive cannot be read.
+        """
         now = utc_now()
         added = 0
         with self.transaction():
-            for path in sorted(root.rglob("*.md")):
+            for path in archive_files(root):
                 relative = path.relative_to(root)
-                if relative.parts[0] == STATE_FOLDER:
-                    continue
-                data = path.read_bytes()
-                identity = document_identity(data.decode("utf-8", errors="replace"))
+                try:
+                    data = path.read_bytes()
+                except OSError as error:
+                    raise ArchiveUnusableError(
+                        f"cannot read the archive file {path}: {error}"
+                    ) from None
+                text = data.decode("utf-8", errors="replace")
+                identity = document_identity(text)
                 if identity is None:
                     logger.warning("Not an archive document, left alone: %s", path)
                     continue
                 self.connection.execute(
-                    "INSERT OR IGNORE INTO articles VALUES (?, '', ?, ?, ?, ?, NULL, NULL, ?, ?)",
+                    """INSERT OR IGNORE INTO articles (key, url, path, content_hash, title, date,
+                        first_seen, last_seen, body_hash) VALUES (?, '', ?, ?, ?, ?, ?, ?, ?)""",
                     (f"file:{relative}", str(relative), hashlib.sha256(data).hexdigest(),
-                     *identity, now, now),
+                     *identity, now, now, body_digest(text)),
                 )  # fmt: skip
                 added += 1
+            self._mark_complete()
         return added
+
+
+def archive_files(root: Path) -> Iterator[Path]:
+    """Yield every regular `.md` file of the archive, its state folder left out.
+
+    Walks the folders with `os.scandir`, one entry at a time (an archive may hold 100,000
+    files); symbolic links are not followed. Raise ArchiveUnusableError, naming the folder,
+    if one cannot be listed: a state built without its files would let them be written twice.
+    """
+    folders = [root]
+    while folders:
+        folder = folders.pop()
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        if not (folder == root and entry.name == STATE_FOLDER):
+                            folders.append(Path(entry.path))
+                    elif entry.name.endswith(".md") and entry.is_file(follow_symlinks=False):
+                        yield Path(entry.path)
+        except OSError as error:
+            message = f"cannot read the archive folder {folder}: {error}"
+            raise ArchiveUnusableError(message) from None
+
+
+def open_state(root: Path, path: Path, timeout: float = 30.0) -> ArchiveState:
+    """Open an archive's state for a run: rebuilt from the files unless it is complete.
+
+    Also settles the intents a killed run left. After that, reads only a few rows: the
+    start of a run on a complete state costs the same at any size.
+    """
+    existed = path.exists()
+    state = ArchiveState.open(path, timeout)
+    try:
+        if not state.is_complete() and root.is_dir():
+            started = time.monotonic()
+            added = state.rebuild_from_files(root)
+            if added or existed:
+                logger.warning(
+                    "Archive state %s was %s: rebuilt from %d files in %.1fs",
+                    path, "incomplete (a rebuild that did not finish, or an empty file)"
+                    if existed else "missing", added, time.monotonic() - started,
+                )  # fmt: skip
+        recorded, dropped = state.settle_intents(root)
+        if recorded or dropped:
+            logger.warning(
+                "Archive state %s: settled the writes a killed run left: %d files recorded, "
+                "%d not renamed into place (their articles are fetched again)",
+                path, recorded, dropped,
+            )  # fmt: skip
+    except BaseException:
+        state.close()
+        raise
+    return state
 
 
 def archive_root(settings: BaseSettings) -> Path:
