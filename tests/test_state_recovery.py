@@ -112,3 +112,83 @@ def test_a_headline_changed_after_a_kill_between_rename_and_record_keeps_the_one
     state.close()
     assert record is not None
     assert record.path.endswith(f"{OLD_TITLE}.md") and record.title == NEW_TITLE
+
+
+# --- a rebuild that did not finish ------------------------------------------------------
+
+
+def test_a_zero_byte_state_is_rebuilt_not_taken_for_an_empty_archive(
+    fixtures: Path, tmp_path: Path
+) -> None:
+    archive = tmp_path / "archive"
+    with mirror_of(fixtures) as mirror:
+        before = crawl(mirror, archive).files()
+        delete_the_state(archive)
+        (archive / STATE).write_bytes(b"")
+        change_the_headline(fixtures)
+        mirror.load_pages()
+        after = crawl(mirror, archive)
+    assert after.process.returncode == 0, after.log
+    assert "was incomplete (a rebuild that did not finish, or an empty file): rebuilt from 3 " in (
+        after.log
+    )
+    assert after.files() == before
+    assert (after.stat("markdown/updated"), after.stat("markdown/written")) == (1, 0)
+    assert state_rows(archive) == 3
+
+
+def many_articles(archive: Path, count: int) -> list[Path]:
+    """Copy the archive's first file into `count` articles of their own (another title each)."""
+    [model, *_] = (p for p in archive.rglob("*.md") if STATE.parent.name not in p.parts)
+    text = model.read_text(encoding="utf-8")
+    title_line = text.split("\n")[2]
+    copies = []
+    for number in range(count):
+        copy = model.with_name(f"复本{number}.md")
+        copy.write_text(text.replace(title_line, f"title: '复本{number}'"), encoding="utf-8")
+        copies.append(copy)
+    return copies
+
+
+# A `scrapy crawl` killed (SIGKILL) while it rebuilds the state, after reading 100 files.
+KILLED_IN_THE_REBUILD = """
+import os, signal, sys
+import crawler.archive.state as state
+real_identity, read = state.document_identity, []
+def identity(text):
+    read.append(1)
+    if len(read) == 100:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real_identity(text)
+state.document_identity = identity
+from scrapy.cmdline import execute
+sys.argv = ["scrapy", *sys.argv[1:]]
+execute()
+"""
+
+
+def test_a_rebuild_killed_midway_is_done_again_by_the_next_run(
+    fixtures: Path, tmp_path: Path
+) -> None:
+    archive = tmp_path / "archive"
+    with mirror_of(fixtures) as mirror:
+        crawl(mirror, archive)
+        many_articles(archive, 500)
+        delete_the_state(archive)
+        mirror.requests.clear()
+        child = subprocess.run(
+            [sys.executable, "-c", KILLED_IN_THE_REBUILD, "crawl", "sina",
+             *against(mirror, archive)],
+            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert child.returncode == -signal.SIGKILL, child.stderr
+        assert mirror.requests == {}  # killed before any request
+        assert state_rows(archive) == 0  # the rebuild's transaction never committed
+        change_the_headline(fixtures)
+        mirror.load_pages()
+        after = crawl(mirror, archive)
+    assert after.process.returncode == 0, after.log
+    assert "rebuilt from 503 files" in after.log
+    assert len(after.files()) == 503  # the retitled article found its file
+    assert state_rows(archive) == 503
