@@ -87,13 +87,18 @@ def remove_stale_temporary_files(root: Path) -> int:
     removed = 0
     folders = [root]
     while folders:
-        with os.scandir(folders.pop()) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    folders.append(Path(entry.path))
-                elif entry.name.startswith(".") and entry.name.endswith(".tmp"):
-                    Path(entry.path).unlink(missing_ok=True)
-                    removed += 1
+        folder = folders.pop()
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        folders.append(Path(entry.path))
+                    elif entry.name.startswith(".") and entry.name.endswith(".tmp"):
+                        Path(entry.path).unlink(missing_ok=True)
+                        removed += 1
+        except OSError as error:  # a folder it cannot list may hold a half-written file
+            message = f"cannot clean up the archive folder {folder}: {error}"
+            raise ArchiveUnusableError(message) from None
     return removed
 
 
