@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +22,7 @@ from crawler.archive.document import (
     document_identity,
 )
 from crawler.archive.extension import ArchiveExtension
+from crawler.archive.files import write_atomically
 from crawler.archive.state import ArchiveState, Record, archive_root, counting_state_errors, utc_now
 from crawler.common.text import squash
 
@@ -74,21 +73,6 @@ def file_identity(path: Path) -> tuple[str, str] | None:
         return document_identity(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError):
         return None
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write a file whole or not at all: a temporary file in the same folder, then rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 class MarkdownExportPipeline:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from scrapy.settings import BaseSettings
 
+from crawler.archive.files import create_temporary, is_temporary
 from crawler.archive.state import (
     ArchiveState,
     ArchiveUnusableError,
@@ -79,7 +80,7 @@ def archive_lock(root: Path) -> Iterator[Path]:
 
 
 def remove_stale_temporary_files(root: Path) -> int:
-    """Delete temporary files left by a killed run (only the lock holder may call this).
+    """Delete the temporary files a killed run left (only the lock holder may call this).
 
     Walks the folders with `os.scandir`, one entry at a time: an archive folder may hold
     100,000 files, and listing them all at once would cost tens of megabytes.
@@ -93,7 +94,7 @@ def remove_stale_temporary_files(root: Path) -> int:
                 for entry in entries:
                     if entry.is_dir(follow_symlinks=False):
                         folders.append(Path(entry.path))
-                    elif entry.name.startswith(".") and entry.name.endswith(".tmp"):
+                    elif is_temporary(entry.name):  # never a file of anyone else
                         Path(entry.path).unlink(missing_ok=True)
                         removed += 1
         except OSError as error:  # a folder it cannot list may hold a half-written file
@@ -154,12 +155,16 @@ def read_run_record(root: Path) -> str | None:
 def write_run_record(root: Path, text: str) -> None:
     """Replace the run record, durably: a crash after this sees it or the one before."""
     folder = state_folder(root)
-    temporary = folder / f".{RUN_RECORD}.tmp"  # removed by the clean-up if a kill leaves it
-    with temporary.open("w", encoding="utf-8") as file:
-        file.write(text + "\n")
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(temporary, folder / RUN_RECORD)
+    handle, temporary = create_temporary(folder)  # removed by the clean-up if a kill leaves it
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text + "\n")
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, folder / RUN_RECORD)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
     descriptor = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(descriptor)  # the rename itself must be on disk before the run writes
@@ -250,7 +255,10 @@ def run_under_lock(settings: BaseSettings, run: Callable[[], None]) -> int:
 
     LOCKED_EXIT_STATUS if another run holds the lock; UNUSABLE_EXIT_STATUS, before any
     request, if the archive folder cannot be written or the state database is corrupt.
+    Raise UsageError if MARKDOWN_EXPORT_DIR names no folder.
     """
+    if settings.getbool("MARKDOWN_EXPORT_ENABLED", True):
+        archive_root(settings)  # a usage error, before anything runs, if it names no folder
     if not settings.getbool("ARCHIVE_ENABLED", True):
         run()
         return 0

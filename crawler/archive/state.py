@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Self
 
+from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 from w3lib.url import canonicalize_url
@@ -460,8 +461,18 @@ def open_state(root: Path, path: Path, timeout: float = 30.0) -> ArchiveState:
 
 
 def archive_root(settings: BaseSettings) -> Path:
-    """Return the archive's folder (MARKDOWN_EXPORT_DIR)."""
-    return Path(settings.get("MARKDOWN_EXPORT_DIR", "output"))
+    """Return the archive's folder (MARKDOWN_EXPORT_DIR); a usage error if it names none.
+
+    An empty value would be the current folder: a project's own files adopted as articles.
+    """
+    value = settings.get("MARKDOWN_EXPORT_DIR", "output")
+    text = os.fspath(value) if isinstance(value, str | os.PathLike) else ""
+    if not text.strip() or "\0" in text:
+        raise UsageError(
+            f"MARKDOWN_EXPORT_DIR must name the archive's folder (e.g. output), not {value!r}",
+            print_help=False,
+        )
+    return Path(text)
 
 
 def state_path(settings: BaseSettings) -> Path:
