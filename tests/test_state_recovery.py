@@ -64,14 +64,15 @@ def test_a_headline_changed_after_the_state_was_deleted_keeps_the_one_file(
     assert state_rows(archive) == 3
 
 
-# A `scrapy crawl` that SIGKILLs itself right after the first article file is renamed into
-# place: the moment between the file's rename and its record in the state.
+# A `scrapy crawl` that SIGKILLs itself right after an article file is renamed into place
+# (the first, or the KILL_AFTER_RENAMES-th): between the file's rename and its record.
 KILLED_AFTER_RENAME = """
 import os, signal, sys
-real_replace = os.replace
+real_replace, renamed = os.replace, []
 def replace(source, target, *args, **kwargs):
     real_replace(source, target, *args, **kwargs)
-    if str(target).endswith(".md"):
+    renamed.append(target)
+    if str(target).endswith(".md") and len(renamed) >= int(os.environ.get("KILL_AFTER_RENAMES", 1)):
         os.kill(os.getpid(), signal.SIGKILL)
 os.replace = replace
 from scrapy.cmdline import execute
