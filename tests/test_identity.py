@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -53,7 +54,7 @@ def test_two_articles_with_one_title_and_date_get_two_files(tmp_path: Path) -> N
 
 
 def crawl_twice(
-    fixtures: Path, tmp_path: Path, pages: dict[str, tuple[str, ...]]
+    fixtures: Path, tmp_path: Path, pages: Mapping[str, tuple[str, ...]]
 ) -> tuple[Crawl, dict[Path, bytes], Crawl]:
     """List these pages (URL: publishid, title, text[, published]) on one roll page; crawl,
     then refresh all.
