@@ -64,6 +64,26 @@ def test_a_headline_changed_after_the_state_was_deleted_keeps_the_one_file(
     assert state_rows(archive) == 3
 
 
+def test_a_headline_changed_after_the_articles_row_was_deleted_keeps_the_one_file(
+    fixtures: Path, tmp_path: Path
+) -> None:
+    archive = tmp_path / "archive"
+    with mirror_of(fixtures) as mirror:
+        before = crawl(mirror, archive).files()
+        with closing(sqlite3.connect(archive / STATE)) as connection, connection:
+            connection.execute("DELETE FROM articles WHERE title = ?", (OLD_TITLE,))
+        change_the_headline(fixtures)
+        mirror.load_pages()
+        after = crawl(mirror, archive)
+    assert after.process.returncode == 0, after.log
+    assert after.files() == before
+    assert "it changed since the last run ended: checking it in full" in after.log
+    assert "recorded 1 files it did not know" in after.log
+    kept = next(path for path in after.files() if path.name == f"{OLD_TITLE}.md")
+    assert f"title: '{NEW_TITLE}'\n" in kept.read_text(encoding="utf-8")
+    assert state_rows(archive) == 3
+
+
 # A `scrapy crawl` that SIGKILLs itself right after an article file is renamed into place
 # (the first, or the KILL_AFTER_RENAMES-th): between the file's rename and its record.
 KILLED_AFTER_RENAME = """

@@ -199,9 +199,10 @@ def prepare_archive(settings: BaseSettings) -> None:
     """Get the archive ready for a run (only the lock holder may call this).
 
     Records that a run is in progress. After a run that did not end cleanly (killed, or
-    crashed), removes its temporary files and checks the whole state: both read everything,
-    so after a clean end the start only takes a look at the state that costs the same at
-    any size. Raise ArchiveUnusableError if the state is corrupt.
+    crashed), removes its temporary files, checks the whole state and records the files it
+    does not know (a state changed since the last run is checked and completed so too):
+    these read everything, so after a clean end the start only takes a look at the state
+    that costs the same at any size. Raise ArchiveUnusableError if the state is corrupt.
     """
     root, path = archive_root(settings), state_path(settings)
     timeout = settings.getfloat("ARCHIVE_STATE_TIMEOUT", 30)
@@ -229,7 +230,7 @@ def prepare_archive(settings: BaseSettings) -> None:
     else:
         check_state(path, timeout, full=False)
     try:  # a lost or half-built state is rebuilt now, before the first request
-        open_state(root, path, timeout).close()
+        open_state(root, path, timeout, adopt_unknown=bool(check)).close()
     except sqlite3.Error as error:
         raise ArchiveUnusableError(f"cannot open the archive state {path}: {error}") from error
     if not clean_up and not check:

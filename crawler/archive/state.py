@@ -379,30 +379,47 @@ class ArchiveState:
         not complete, and the next run does it again. Raise ArchiveUnusableError, naming
         the path, if a folder or a file of the archive cannot be read.
         """
+        with self.transaction():
+            added = self._adopt_files(root)
+            self._mark_complete()
+        return added
+
+    def adopt_unknown_files(self, root: Path) -> int:
+        """Record every article file that no record holds (reads the whole archive folder).
+
+        For the start after a run that did not end cleanly, or a state changed since: a row
+        lost or deleted leaves a file the state does not know, whose article a headline
+        change would otherwise give a second file.
+        """
+        with self.transaction():
+            return self._adopt_files(root)
+
+    def _adopt_files(self, root: Path) -> int:
+        """Record the article files no record holds (`file:` keys), in the caller's transaction."""
         now = utc_now()
         added = 0
-        with self.transaction():
-            for path in archive_files(root):
-                relative = path.relative_to(root)
-                try:
-                    data = path.read_bytes()
-                except OSError as error:
-                    raise ArchiveUnusableError(
-                        f"cannot read the archive file {path}: {error}"
-                    ) from None
-                text = data.decode("utf-8", errors="replace")
-                identity = document_identity(text)
-                if identity is None:
-                    logger.warning("Not an archive document, left alone: %s", path)
-                    continue
-                self.connection.execute(
-                    """INSERT OR IGNORE INTO articles (key, url, path, content_hash, title, date,
-                        first_seen, last_seen, body_hash) VALUES (?, '', ?, ?, ?, ?, ?, ?, ?)""",
-                    (f"file:{relative}", str(relative), hashlib.sha256(data).hexdigest(),
-                     *identity, now, now, body_digest(text)),
-                )  # fmt: skip
-                added += 1
-            self._mark_complete()
+        for path in archive_files(root):
+            relative = str(path.relative_to(root))
+            if self.lookup_path(relative) is not None:
+                continue
+            try:
+                data = path.read_bytes()
+            except OSError as error:
+                raise ArchiveUnusableError(
+                    f"cannot read the archive file {path}: {error}"
+                ) from None
+            text = data.decode("utf-8", errors="replace")
+            identity = document_identity(text)
+            if identity is None:
+                logger.warning("Not an archive document, left alone: %s", path)
+                continue
+            self.connection.execute(
+                """INSERT OR IGNORE INTO articles (key, url, path, content_hash, title, date,
+                    first_seen, last_seen, body_hash) VALUES (?, '', ?, ?, ?, ?, ?, ?, ?)""",
+                (f"file:{relative}", relative, hashlib.sha256(data).hexdigest(), *identity,
+                 now, now, body_digest(text)),
+            )  # fmt: skip
+            added += 1
         return added
 
 
@@ -429,16 +446,20 @@ def archive_files(root: Path) -> Iterator[Path]:
             raise ArchiveUnusableError(message) from None
 
 
-def open_state(root: Path, path: Path, timeout: float = 30.0) -> ArchiveState:
+def open_state(
+    root: Path, path: Path, timeout: float = 30.0, *, adopt_unknown: bool = False
+) -> ArchiveState:
     """Open an archive's state for a run: rebuilt from the files unless it is complete.
 
-    Also settles the intents a killed run left. After that, reads only a few rows: the
-    start of a run on a complete state costs the same at any size.
+    Also settles the intents a killed run left, and with `adopt_unknown` (after a run that
+    did not end cleanly) records the files the state does not know. Otherwise it reads
+    only a few rows: the start of a run on a complete state costs the same at any size.
     """
     existed = path.exists()
     state = ArchiveState.open(path, timeout)
     try:
-        if not state.is_complete() and root.is_dir():
+        rebuild = not state.is_complete() and root.is_dir()
+        if rebuild:
             started = time.monotonic()
             added = state.rebuild_from_files(root)
             if added or existed:
@@ -454,6 +475,15 @@ def open_state(root: Path, path: Path, timeout: float = 30.0) -> ArchiveState:
                 "%d not renamed into place (their articles are fetched again)",
                 path, recorded, dropped,
             )  # fmt: skip
+        if adopt_unknown and not rebuild and root.is_dir():
+            started = time.monotonic()
+            adopted = state.adopt_unknown_files(root)
+            if adopted:
+                logger.warning(
+                    "Archive state %s: recorded %d files it did not know, in %.1fs (their "
+                    "articles are matched to them by date and title or body)",
+                    path, adopted, time.monotonic() - started,
+                )  # fmt: skip
     except BaseException:
         state.close()
         raise
