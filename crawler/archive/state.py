@@ -47,7 +47,7 @@ CREATE TABLE IF NOT EXISTS articles (
     url TEXT NOT NULL,              -- canonical (w3lib): one article found by any source
     path TEXT NOT NULL,             -- the article's file, relative to the archive folder
     content_hash TEXT NOT NULL,     -- sha256 of the file's bytes
-    title TEXT NOT NULL,            -- title and date identify an article in its file
+    title TEXT NOT NULL,            -- date and title (or body) find an adopted file
     date TEXT NOT NULL,
     published TEXT,
     modified TEXT,                  -- the source's last-modified time (roll API `mtime`)
@@ -55,7 +55,6 @@ CREATE TABLE IF NOT EXISTS articles (
     last_seen TEXT NOT NULL,
     body_hash TEXT                  -- sha256 of the body: finds a retitled article's file
 );
-CREATE INDEX IF NOT EXISTS articles_identity ON articles (title, date);
 CREATE INDEX IF NOT EXISTS articles_date ON articles (date);
 CREATE INDEX IF NOT EXISTS articles_path ON articles (path);
 CREATE INDEX IF NOT EXISTS articles_url ON articles (url);
