@@ -379,7 +379,7 @@ class ArchiveState:
         the path, if a folder or a file of the archive cannot be read.
         """
         with self.transaction():
-            added = self._adopt_files(root)
+            added = self._adopt(self._unknown_files(root))
             self._mark_complete()
         return added
 
@@ -388,15 +388,17 @@ class ArchiveState:
 
         For the start after a run that did not end cleanly, or a state changed since: a row
         lost or deleted leaves a file the state does not know, whose article a headline
-        change would otherwise give a second file.
+        change would otherwise give a second file. Writes only if it finds one.
         """
+        rows = list(self._unknown_files(root))
+        if not rows:
+            return 0
         with self.transaction():
-            return self._adopt_files(root)
+            return self._adopt(rows)
 
-    def _adopt_files(self, root: Path) -> int:
-        """Record the article files no record holds (`file:` keys), in the caller's transaction."""
+    def _unknown_files(self, root: Path) -> Iterator[tuple[str, ...]]:
+        """Yield the record values of each article file that no record holds."""
         now = utc_now()
-        added = 0
         for path in archive_files(root):
             relative = str(path.relative_to(root))
             if self.lookup_path(relative) is not None:
@@ -412,14 +414,18 @@ class ArchiveState:
             if identity is None:
                 logger.warning("Not an archive document, left alone: %s", path)
                 continue
-            self.connection.execute(
-                """INSERT OR IGNORE INTO articles (key, url, path, content_hash, title, date,
-                    first_seen, last_seen, body_hash) VALUES (?, '', ?, ?, ?, ?, ?, ?, ?)""",
-                (f"file:{relative}", relative, hashlib.sha256(data).hexdigest(), *identity,
-                 now, now, body_digest(text)),
-            )  # fmt: skip
-            added += 1
-        return added
+            yield (f"file:{relative}", relative, hashlib.sha256(data).hexdigest(), *identity,
+                   now, now, body_digest(text) or "")  # fmt: skip
+
+    def _adopt(self, rows: Iterable[tuple[str, ...]]) -> int:
+        """Record files under `file:` keys, in the caller's transaction; return how many."""
+        before = self.connection.total_changes
+        self.connection.executemany(
+            """INSERT OR IGNORE INTO articles (key, url, path, content_hash, title, date,
+                first_seen, last_seen, body_hash) VALUES (?, '', ?, ?, ?, ?, ?, ?, ?)""",
+            rows,
+        )
+        return self.connection.total_changes - before
 
 
 def archive_files(root: Path) -> Iterator[Path]:
