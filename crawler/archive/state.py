@@ -397,25 +397,44 @@ class ArchiveState:
             return self._adopt(rows)
 
     def _unknown_files(self, root: Path) -> Iterator[tuple[str, ...]]:
-        """Yield the record values of each article file that no record holds."""
+        """Yield the record values of each article file that no record holds.
+
+        Compares a folder's files with the paths recorded under it, read in one range of
+        the path index: a look-up a file would cost ten times as much.
+        """
         now = utc_now()
-        for path in archive_files(root):
-            relative = str(path.relative_to(root))
-            if self.lookup_path(relative) is not None:
+        for folder, names in archive_folders(root):
+            if not names:
                 continue
-            try:
-                data = path.read_bytes()
-            except OSError as error:
-                raise ArchiveUnusableError(
-                    f"cannot read the archive file {path}: {error}"
-                ) from None
-            text = data.decode("utf-8", errors="replace")
-            identity = document_identity(text)
-            if identity is None:
-                logger.warning("Not an archive document, left alone: %s", path)
-                continue
-            yield (f"file:{relative}", relative, hashlib.sha256(data).hexdigest(), *identity,
-                   now, now, body_digest(text) or "")  # fmt: skip
+            start = os.path.join(folder, "") if folder else ""
+            if start:  # paths from `start` up to the first string that does not begin so
+                end = start[:-1] + chr(ord(os.sep) + 1)
+                rows = self.connection.execute(
+                    "SELECT path FROM articles WHERE path >= ? AND path < ?", (start, end)
+                )
+            else:
+                rows = self.connection.execute("SELECT path FROM articles")
+            recorded = {rest for (path,) in rows if os.sep not in (rest := path[len(start) :])}
+            for name in names:
+                if name not in recorded:
+                    values = self._file_record(root, os.path.join(folder, name), now)
+                    if values is not None:
+                        yield values
+
+    def _file_record(self, root: Path, relative: str, now: str) -> tuple[str, ...] | None:
+        """Return the record values of an archive file (key `file:<path>`), None if no article."""
+        path = root / relative
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise ArchiveUnusableError(f"cannot read the archive file {path}: {error}") from None
+        text = data.decode("utf-8", errors="replace")
+        identity = document_identity(text)
+        if identity is None:
+            logger.warning("Not an archive document, left alone: %s", path)
+            return None
+        return (f"file:{relative}", relative, hashlib.sha256(data).hexdigest(), *identity,
+                now, now, body_digest(text) or "")  # fmt: skip
 
     def _adopt(self, rows: Iterable[tuple[str, ...]]) -> int:
         """Record files under `file:` keys, in the caller's transaction; return how many."""
@@ -428,27 +447,32 @@ class ArchiveState:
         return self.connection.total_changes - before
 
 
-def archive_files(root: Path) -> Iterator[Path]:
-    """Yield every regular `.md` file of the archive, its state folder left out.
+def archive_folders(root: Path) -> Iterator[tuple[str, list[str]]]:
+    """Yield each folder of the archive (relative, `""` for the root) with its `.md` files.
 
-    Walks the folders with `os.scandir`, one entry at a time (an archive may hold 100,000
-    files); symbolic links are not followed. Raise ArchiveUnusableError, naming the folder,
-    if one cannot be listed: a state built without its files would let them be written twice.
+    Only regular files count; the state's folder is left out and symbolic links are not
+    followed. Walks with `os.scandir`, one folder at a time (an archive may hold 100,000
+    files). Raise ArchiveUnusableError, naming the folder, if one cannot be listed: a state
+    built without its files would let them be written twice.
     """
-    folders = [root]
+    top = os.fspath(root)
+    prefix = len(os.path.join(top, ""))
+    folders = [top]
     while folders:
         folder = folders.pop()
+        names = []
         try:
             with os.scandir(folder) as entries:
                 for entry in entries:
                     if entry.is_dir(follow_symlinks=False):
-                        if not (folder == root and entry.name == STATE_FOLDER):
-                            folders.append(Path(entry.path))
+                        if not (folder == top and entry.name == STATE_FOLDER):
+                            folders.append(entry.path)
                     elif entry.name.endswith(".md") and entry.is_file(follow_symlinks=False):
-                        yield Path(entry.path)
+                        names.append(entry.name)
         except OSError as error:
             message = f"cannot read the archive folder {folder}: {error}"
             raise ArchiveUnusableError(message) from None
+        yield folder[prefix:], names
 
 
 def open_state(
