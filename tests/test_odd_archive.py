@@ -131,3 +131,21 @@ def test_a_folder_named_like_an_article_file_is_walked_as_a_folder(
     assert "Traceback" not in result.log
     assert result.files() == sorted([odd / file.name, *others])  # found there: no second file
     assert state_rows(archive) == 3
+
+
+def test_a_folder_where_an_article_file_would_go_gives_the_article_another_name(
+    fixtures: Path, tmp_path: Path
+) -> None:
+    archive = tmp_path / "archive"
+    channel = archive / "金融" / "新浪财经" / "新浪财经－国內"
+    taken = channel / "债券市场是否存在泡沫？世界知名首席投资官们这么说.md"
+    taken.mkdir(parents=True)
+    with mirror_of(fixtures) as mirror:
+        result = crawl(mirror, archive)
+    assert result.process.returncode == 0, result.log
+    assert "Traceback" not in result.log
+    assert len(result.files()) == 3
+    assert (
+        channel / "债券市场是否存在泡沫？世界知名首席投资官们这么说_icezzrq4681677.md"
+    ).is_file()
+    assert taken.is_dir()
