@@ -204,6 +204,10 @@ class ArchiveState:
         """Return the record of the article stored in this file (relative to the archive)."""
         return self._first("path = ?", path)
 
+    def lookup_identity(self, title: str, date: str) -> Record | None:
+        """Return the record of the article with this title and date, if any."""
+        return self._first("date = ? AND title = ?", date, title)
+
     def lookup_adoptable(self, title: str, date: str, body_hash: str) -> Record | None:
         """Return a file the state adopted (`file:` key) that holds this article, if any.
 
