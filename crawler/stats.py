@@ -16,8 +16,11 @@ DROPPED = "item_dropped_count"  # Scrapy's own
 LIST_REQUEST_FAILURES = "list/request_failures"
 ARTICLE_REQUEST_FAILURES = "article/request_failures"
 EXTRACTION_ERRORS = "article/extraction_errors"
+PIPELINE_ERRORS = "article/pipeline_errors"  # an item pipeline raised on an article
 DUPLICATES = "list/duplicates"  # articles listed twice in one run (fetched once)
 
 # What `scrapy refresh` counts as errors (stat names ending so) and as crashes (starting so).
-FAILURE_SUFFIXES = ("/request_failures", "/bad_answers", "/write_errors", "/state_errors")
+FAILURE_SUFFIXES = (
+    "/request_failures", "/bad_answers", "/write_errors", "/state_errors", "/pipeline_errors",
+)  # fmt: skip
 CRASH_PREFIXES = ("spider_exceptions/", "log_count/CRITICAL")

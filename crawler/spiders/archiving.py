@@ -6,9 +6,11 @@ from __future__ import annotations
 import inspect
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
 from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
@@ -48,6 +50,17 @@ class ArchivingSpider(scrapy.Spider):
         self.arguments = self.read_arguments(**given)
         self.pending: Iterator[Request] = iter(())
         self.met: set[str] = set()  # archive keys of the articles listed so far in this run
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        """Count every article an item pipeline raised on (Scrapy only logs it)."""
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.pipeline_failed, signal=signals.item_error)
+        return spider
+
+    def pipeline_failed(self, item: Any, response: Response | None, failure: Failure) -> None:
+        """Count an article lost to an exception in an item pipeline: an error, for refresh."""
+        self.count(stats.PIPELINE_ERRORS)
 
     @classmethod
     def read_arguments(cls) -> Any:
