@@ -41,13 +41,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import feedparser
 
 from crawler.common.html import innermost_blocks, parse_fragment
 from crawler.common.text import squash
-from crawler.common.urls import https_url
+from crawler.common.urls import https_url, web_url
 from crawler.filing import file_under
 from crawler.items import Article
 from crawler.listing import Listing
@@ -223,9 +223,10 @@ def read_item(entry: Any, base_url: str) -> FeedItem:
     raw_link = str(entry.get("link") or "").strip()
     if not raw_link:
         raise SkippedItemError("items_without_link", f"item {title!r} has no link")
-    link = urljoin(base_url, raw_link)
-    if urlsplit(link).scheme not in ("http", "https"):
-        raise SkippedItemError("items_without_link", f"item {title!r}: {link!r} is not http(s)")
+    try:
+        link = web_url(raw_link, base_url)
+    except ValueError as error:
+        raise SkippedItemError("items_without_link", f"item {title!r}: {error}") from None
     published = entry_time(entry, "published") or entry_time(entry, "updated")
     if published is None:
         raw = dict.get(entry, "published") or dict.get(entry, "updated")

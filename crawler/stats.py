@@ -17,6 +17,8 @@ LIST_REQUEST_FAILURES = "list/request_failures"
 ARTICLE_REQUEST_FAILURES = "article/request_failures"
 EXTRACTION_ERRORS = "article/extraction_errors"
 PIPELINE_ERRORS = "article/pipeline_errors"  # an item pipeline raised on an article
+BAD_ENTRIES = "list/bad_entries"  # listed entries no article can come from (a bad URL, ...)
+BAD_ENTRIES_SUFFIX = "/bad_entries"  # `sitemap/bad_entries` too: `scrapy refresh` drops them
 DUPLICATES = "list/duplicates"  # articles listed twice in one run (fetched once)
 
 # What `scrapy refresh` counts as errors (stat names ending so) and as crashes (starting so).

@@ -90,8 +90,11 @@ class Summary:
             summary.unchanged += (
                 stats.get(names.UNCHANGED, 0) + stats.get(names.LISTED_UNCHANGED, 0) + elsewhere
             )
+            # A page that is not an article, a listed entry no article can come from.
             extraction_errors = sum(
-                value for name, value in stats.items() if name.endswith(names.EXTRACTION_ERRORS)
+                value
+                for name, value in stats.items()
+                if name.endswith((names.EXTRACTION_ERRORS, names.BAD_ENTRIES_SUFFIX))
             )
             summary.dropped += stats.get(names.DROPPED, 0) - elsewhere + extraction_errors
             # A failed request counts once, although Scrapy's retry middleware and the

@@ -4,8 +4,10 @@ requests that carry their kind, and one way of telling failures."""
 from __future__ import annotations
 
 import inspect
+import logging
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, ClassVar, Self
 
 import scrapy
@@ -23,6 +25,39 @@ from crawler.pages import article_page, failure_reason, page_name
 from crawler.sites import Channel, ExtractionError, Site, extract_article
 
 LIST, ARTICLE = "list", "article"  # the kinds of request, in `Request.meta["kind"]`
+# Warnings of one kind about one listing page's entries logged in full; the rest are counted.
+WARNINGS_TOLD = 5
+
+
+class EntryWarnings:
+    """The warnings about one listing page's entries: the first few of each kind, then a count.
+
+    A hostile page of a million alike entries writes six lines, not a million.
+    """
+
+    def __init__(self, logger: logging.LoggerAdapter[logging.Logger], url: str) -> None:
+        self.logger = logger
+        self.url = url
+        self.counts: Counter[str] = Counter()
+
+    def warn(self, what: str, detail: str) -> None:
+        """Log `<what> <url>: <detail>`, unless this page told WARNINGS_TOLD of its kind already."""
+        self.counts[what] += 1
+        if self.counts[what] <= WARNINGS_TOLD:
+            self.logger.warning("%s <%s>: %s", what, self.url, detail[:300])
+
+    def close(self) -> None:
+        """Say how many more of each kind were not told."""
+        for what, count in self.counts.items():
+            if count > WARNINGS_TOLD:
+                self.logger.warning(
+                    "%s <%s>: and %d more like it", what, self.url, count - WARNINGS_TOLD
+                )
+
+
+def error_reason(error: Exception) -> str:
+    """Say why an entry could not be read: a ValueError's own words, else the error's name too."""
+    return str(error) if type(error) is ValueError else f"{type(error).__name__}: {error}"
 
 
 class ArchivingSpider(scrapy.Spider):
@@ -40,6 +75,7 @@ class ArchivingSpider(scrapy.Spider):
         LIST: stats.LIST_REQUEST_FAILURES,
         ARTICLE: stats.ARTICLE_REQUEST_FAILURES,
     }
+    bad_entries_stat: ClassVar[str] = stats.BAD_ENTRIES  # `<prefix>/<stat>`
     state: ArchiveState | None = None
     arguments: Any
 
@@ -157,6 +193,28 @@ class ArchivingSpider(scrapy.Spider):
                 self.state.touch(keys)
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(stats.LISTED_UNCHANGED, len(keys))
+
+    @contextmanager
+    def entry_warnings(self, response: Response) -> Iterator[EntryWarnings]:
+        """Collect the warnings about a listing page's entries; tell the untold count at the end."""
+        warnings = EntryWarnings(self.logger, response.url)
+        try:
+            yield warnings
+        finally:
+            warnings.close()
+
+    @contextmanager
+    def reading_entry(self, warnings: EntryWarnings) -> Iterator[None]:
+        """Read one listed entry; one that raises is logged, counted and skipped, alone.
+
+        Entries come from the web: whatever one holds, it must cost itself only, never the
+        rest of its page, the next pages or the next listings.
+        """
+        try:
+            yield
+        except Exception as error:  # any error: the entry is skipped, and said why
+            self.count(self.bad_entries_stat)
+            warnings.warn("Bad entry skipped", error_reason(error))
 
     def count(self, name: str, value: int = 1) -> None:
         """Add to one of this spider's stats (`<prefix>/<name>`)."""

@@ -15,6 +15,7 @@ from w3lib.url import add_or_replace_parameters
 
 from crawler.common.dates import BEIJING, parse_epoch
 from crawler.common.text import split_keywords, squash
+from crawler.common.urls import web_url
 from crawler.listing import Listing
 from crawler.sites import Channel
 from crawler.sites.sina import Sina
@@ -33,6 +34,8 @@ def roll_entries(response: Response) -> list[dict[str, Any]]:
         answer = json.loads(response.body)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise RollAnswerError(f"not JSON ({error})") from None
+    except RecursionError:
+        raise RollAnswerError("not JSON (nested too deeply)") from None
     result = answer.get("result") if isinstance(answer, dict) else None
     if not isinstance(result, dict):
         raise RollAnswerError("no `result` object")
@@ -189,23 +192,25 @@ class SinaSpider(ArchivingSpider):
         stats.inc_value("sina/list/pages")
         since = self.arguments.since
         wanted, unchanged, reached_since = 0, [], False
-        for entry in entries:
-            url = str(entry.get("url") or entry.get("wapurl") or "").strip()
-            if not url:
-                stats.inc_value("sina/list/entries_without_url")
-                self.logger.warning("Roll entry without a URL <%s>: %r", response.url, entry)
-                continue
-            listing = roll_listing(response.urljoin(url), entry)
-            listed = parse_epoch(entry.get("ctime")) or parse_epoch(entry.get("intime"))
-            if since and listed and listed < since:
-                reached_since = True
-                continue
-            if self.is_archived_unchanged(listing):
-                unchanged.append(listing.key)
-                continue
-            if self.first_listed(listing):
-                wanted += 1
-                yield self.article_request(self.site, channel, listing)
+        with self.entry_warnings(response) as warnings:
+            for entry in entries:
+                with self.reading_entry(warnings):
+                    url = str(entry.get("url") or entry.get("wapurl") or "").strip()
+                    if not url:
+                        stats.inc_value("sina/list/entries_without_url")
+                        warnings.warn("Roll entry without a URL", repr(entry))
+                        continue
+                    listing = roll_listing(web_url(url, response.url), entry)
+                    listed = parse_epoch(entry.get("ctime")) or parse_epoch(entry.get("intime"))
+                    if since and listed and listed < since:
+                        reached_since = True
+                        continue
+                    if self.is_archived_unchanged(listing):
+                        unchanged.append(listing.key)
+                        continue
+                    if self.first_listed(listing):
+                        wanted += 1
+                        yield self.article_request(self.site, channel, listing)
         self.note_listed_unchanged(unchanged)
         self.logger.info(
             "Channel %s (%s) page %d: %d listed, %d new or changed",
