@@ -367,14 +367,31 @@ class SitemapSpider(ArchivingSpider, ScrapySitemapSpider):
         if isinstance(exception, ArchivedByAnotherSource):
             self.article_archived(item, response)
 
-    def is_complete(self, url: str, seen: frozenset[str] = frozenset()) -> bool:
-        """Tell whether a sitemap was read and all it lists (sitemaps included) is archived."""
-        if url in seen:
-            return True  # an index that lists itself: its own answer decides
-        read = self.sitemaps.get(url)
-        if read is None or not read.read or read.waiting:
-            return False
-        return all(self.is_complete(child, seen | {url}) for child in read.children)
+    def complete_sitemaps(self) -> set[str]:
+        """Return the sitemaps that were read and all they list (sitemaps included) is archived.
+
+        A sitemap not read, or waiting for an article, is incomplete, and so is every index
+        that lists one, through any number of levels; an index that lists itself (around a
+        loop) is decided by the rest. One walk back from the incomplete ones, each link
+        followed once: an index listing the same sitemaps along many paths, or a long chain
+        of indexes, costs its size, not its paths, and no recursion.
+        """
+        listed_by: dict[str, list[str]] = {}
+        for url, read in self.sitemaps.items():
+            for child in read.children:
+                listed_by.setdefault(child, []).append(url)
+        incomplete = {
+            url
+            for url in {*self.sitemaps, *listed_by}
+            if url not in self.sitemaps or not self.sitemaps[url].read or self.sitemaps[url].waiting
+        }
+        to_walk = list(incomplete)
+        while to_walk:
+            for parent in listed_by.get(to_walk.pop(), ()):
+                if parent not in incomplete:
+                    incomplete.add(parent)
+                    to_walk.append(parent)
+        return set(self.sitemaps) - incomplete
 
     def closed(self, reason: str) -> None:
         """Move each sitemap's mark over what the archive now holds, if the crawl finished.
@@ -385,10 +402,11 @@ class SitemapSpider(ArchivingSpider, ScrapySitemapSpider):
         """
         if self.state is None or reason != "finished":
             return
+        complete = self.complete_sitemaps()
         for url, read in self.sitemaps.items():
             missing = list(read.waiting.values())
             for child, modified in read.children.items():
-                if self.is_complete(child):
+                if child in complete:
                     read.hold(modified)
                 else:
                     missing.append(modified)
