@@ -97,6 +97,9 @@ class SinaSpider(ArchivingSpider):
         self.referer = ""
         # Channels whose last run was interrupted: read up to max_pages, not just the new part.
         self.unfinished: set[str] = set()
+        self.backfill_max_pages = 5000
+        # A backfill's keys listed so far, by channel: a page listing none but these repeats.
+        self.backfill_keys: dict[str, set[str]] = {}
 
     @classmethod
     def read_arguments(
@@ -135,6 +138,7 @@ class SinaSpider(ArchivingSpider):
         spider.api_url = settings.get("SINA_ROLL_API_URL")
         spider.page_size = settings.getint("SINA_ROLL_PAGE_SIZE", 50)
         spider.referer = settings.get("SINA_ROLL_REFERER", "")
+        spider.backfill_max_pages = settings.getint("SINA_ROLL_BACKFILL_MAX_PAGES", 5000)
         api_host = urlsplit(spider.api_url).hostname or ""
         spider.allowed_domains = [*cls.site.hosts, api_host]
         return spider
@@ -192,6 +196,8 @@ class SinaSpider(ArchivingSpider):
         stats.inc_value("sina/list/pages")
         since = self.arguments.since
         wanted, unchanged, reached_since = 0, [], False
+        keys: set[str] = set()  # the page's articles
+        dated = False  # whether any entry has a time
         with self.entry_warnings(response) as warnings:
             for entry in entries:
                 with self.reading_entry(warnings):
@@ -201,7 +207,9 @@ class SinaSpider(ArchivingSpider):
                         warnings.warn("Roll entry without a URL", repr(entry))
                         continue
                     listing = roll_listing(web_url(url, response.url), entry)
+                    keys.add(listing.key)
                     listed = parse_epoch(entry.get("ctime")) or parse_epoch(entry.get("intime"))
+                    dated = dated or listed is not None
                     if since and listed and listed < since:
                         reached_since = True
                         continue
@@ -216,24 +224,47 @@ class SinaSpider(ArchivingSpider):
             "Channel %s (%s) page %d: %d listed, %d new or changed",
             channel.id, channel.name, page, len(entries), wanted,
         )  # fmt: skip
-        if self.wants_next_page(channel, entries, page, wanted, reached_since):
+        if reached_since or not entries:
+            more = False
+        elif self.arguments.since:
+            more = self.backfill_goes_on(channel, page, keys, dated)
+        else:
+            more = self.wants_next_page(channel, page, wanted)
+        if more:
             yield self.page_request(channel, page + 1)
         else:
             yield from self.next_listing()
 
-    def wants_next_page(
-        self,
-        channel: Channel,
-        entries: list[dict[str, Any]],
-        page: int,
-        wanted: int,
-        reached_since: bool,
-    ) -> bool:
-        """Decide whether to read the channel's next list page."""
-        if not entries or reached_since:
+    def backfill_goes_on(self, channel: Channel, page: int, keys: set[str], dated: bool) -> bool:
+        """Decide whether a backfill reads the channel's next list page.
+
+        It walks back until `since`, but not past a page that lists only what earlier pages
+        did (an API that ignores `page`), a page without times (`since` would never be
+        reached), or SINA_ROLL_BACKFILL_MAX_PAGES pages.
+        """
+        seen = self.backfill_keys.setdefault(channel.id, set())
+        repeats = bool(keys) and keys <= seen
+        seen |= keys
+        since = self.arguments.since.date().isoformat() if self.arguments.since else ""
+        if repeats:
+            why = "lists nothing that pages before it did not: the API repeats itself"
+        elif not dated:
+            why = f"lists no times: cannot tell when {since} is reached"
+        elif page >= self.backfill_max_pages:
+            self.logger.warning(
+                "Channel %s: read SINA_ROLL_BACKFILL_MAX_PAGES (%d) list pages without reaching "
+                "%s; stopping the backfill here", channel.id, page, since,
+            )  # fmt: skip
             return False
-        if self.arguments.since:
-            return True  # a backfill walks back until it reaches `since`
+        else:
+            return True
+        self.logger.warning(
+            "Channel %s: page %d %s; stopping the backfill here", channel.id, page, why
+        )
+        return False
+
+    def wants_next_page(self, channel: Channel, page: int, wanted: int) -> bool:
+        """Decide whether to read the channel's next list page (not in a backfill)."""
         if wanted == 0 and not self.arguments.refresh_all and channel.id not in self.unfinished:
             self.logger.info("Everything listed on page %d is archived: stopping here", page)
             return False
