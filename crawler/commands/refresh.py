@@ -90,13 +90,11 @@ class Summary:
             summary.unchanged += (
                 stats.get(names.UNCHANGED, 0) + stats.get(names.LISTED_UNCHANGED, 0) + elsewhere
             )
-            # A page that is not an article, a listed entry no article can come from.
-            extraction_errors = sum(
-                value
-                for name, value in stats.items()
-                if name.endswith((names.EXTRACTION_ERRORS, names.BAD_ENTRIES_SUFFIX))
+            # Pages that are not articles, entries no article comes from, redirects not followed.
+            not_items = sum(
+                value for name, value in stats.items() if name.endswith(names.DROPPED_SUFFIXES)
             )
-            summary.dropped += stats.get(names.DROPPED, 0) - elsewhere + extraction_errors
+            summary.dropped += stats.get(names.DROPPED, 0) - elsewhere + not_items
             # A failed request counts once, although Scrapy's retry middleware and the
             # spider both log it.
             summary.errors += sum(

@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, ClassVar, Self
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
@@ -92,7 +93,36 @@ class ArchivingSpider(scrapy.Spider):
         """Count every article an item pipeline raised on (Scrapy only logs it)."""
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.pipeline_failed, signal=signals.item_error)
+        crawler.signals.connect(spider.redirect_scheduled, signal=signals.request_scheduled)
+        crawler.signals.connect(spider.redirect_dropped, signal=signals.request_dropped)
         return spider
+
+    def redirect_scheduled(self, request: Request, spider: scrapy.Spider) -> None:
+        """Tell of a redirect to a host the spider does not crawl (Scrapy drops it at DEBUG)."""
+        domains = getattr(self, "allowed_domains", None)
+        if not request.meta.get("redirect_urls") or request.dont_filter or not domains:
+            return
+        host = urlsplit(request.url).hostname or ""
+        # As Scrapy's OffsiteMiddleware reads allowed_domains: a host and its subdomains.
+        if not any(host == domain or host.endswith(f".{domain}") for domain in domains):
+            self.redirect_not_followed(
+                request, stats.REDIRECTED_OFFSITE, f"another host than the spider's ({host})"
+            )
+
+    def redirect_dropped(self, request: Request, spider: scrapy.Spider) -> None:
+        """Tell of a redirect into a URL this run requested already (Scrapy's dupefilter)."""
+        if request.meta.get("redirect_urls"):
+            self.redirect_not_followed(
+                request, stats.REDIRECTED_TO_REQUESTED, "a URL this run requested already"
+            )
+
+    def redirect_not_followed(self, request: Request, stat: str, why: str) -> None:
+        """Log, with the listed URL, and count a redirect that is not followed."""
+        self.count(f"{request.meta.get('kind', ARTICLE)}/{stat}")
+        self.logger.info(
+            "Redirect not followed <%s> (redirected to <%s>): %s",
+            request.meta["redirect_urls"][0], request.url, why,
+        )  # fmt: skip
 
     def pipeline_failed(self, item: Any, response: Response | None, failure: Failure) -> None:
         """Count an article lost to an exception in an item pipeline: an error, for refresh."""
