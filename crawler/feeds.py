@@ -60,6 +60,7 @@ FULLTEXT_CHOICES = ("auto", "yes", "no")
 FULLTEXT_MIN_BLOCKS = 2
 FULLTEXT_MIN_CHARS = 80
 SOURCE_KEYS = ("url", "categories", "profile", "fulltext")
+SOURCES_MAX_BYTES = 1 << 20  # a sources file of thousands of feeds is well under 1 MiB
 # An excerpt often ends cut off: `…`, `...`, `[…]`, `(...)`.
 _TRUNCATED = re.compile(r"(?:\.{3}|…)\s*[\])]?$")
 
@@ -156,9 +157,15 @@ def read_sources_file(path: Path) -> list[FeedSource]:
     """Read a TOML sources file: one `[[feed]]` table per feed (see the module docstring)."""
     try:
         with path.open("rb") as file:
-            document = tomllib.load(file)
+            data = file.read(SOURCES_MAX_BYTES + 1)  # `/dev/zero` is endless: read a bound
     except OSError as error:
         raise ValueError(f"sources file {path}: {error.strerror or error}") from None
+    if len(data) > SOURCES_MAX_BYTES:
+        raise ValueError(f"sources file {path} is larger than 1 MiB: not a sources file")
+    try:
+        document = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise ValueError(f"sources file {path} is not UTF-8 text: {error}") from None
     except tomllib.TOMLDecodeError as error:
         raise ValueError(f"sources file {path} is not valid TOML: {error}") from None
     tables = document.get("feed")
