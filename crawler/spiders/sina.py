@@ -110,6 +110,11 @@ class SinaSpider(ArchivingSpider):
             picked = list(cls.site.channels)
         else:
             ids = [part.strip() for part in channels.split(",") if part.strip()]
+            if channels.strip() and not ids:
+                raise ValueError(
+                    f"channels must name channel ids separated by commas (e.g. 1686,1687), "
+                    f"or all, not {channels!r}"
+                )
             try:
                 picked = [cls.site.channel(lid) for lid in ids or [cls.site.default_channel]]
             except KeyError as error:
