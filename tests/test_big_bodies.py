@@ -40,3 +40,20 @@ def test_a_body_nested_260_deep_and_a_15_mb_paragraph_keep_their_text(
         root = lxml.html.fragment_fromstring(body, create_parent="div", parser=parser)
         texts[path.name] = root.text_content().strip(" \t\r\n")  # not U+3000
     assert texts == {"深.md": DEEP_TEXT, "长.md": HUGE_TEXT}
+
+
+def test_a_body_nested_deeper_than_the_parser_reads_is_refused_with_that_reason(
+    fixtures: Path, tmp_path: Path
+) -> None:
+    deeper = "<div>" * 3000 + f"<p>{DEEP_TEXT}</p>" + "</div>" * 3000
+    add_page(fixtures, "deeper", DEEP_URL, page("deepbody0000001", "深", deeper))
+    with mirror_of(fixtures, {"1686_1": roll_page(DEEP_URL)}) as mirror:
+        result = crawl(mirror, tmp_path / "archive")
+    assert result.files() == []
+    assert result.stat("sina/article/extraction_errors") == 1
+    assert (
+        f"Cannot extract an article <{mirror.origin}/finance.sina.com.cn/roll/2024-01-02/"
+        "doc-ideepbody0000001.shtml>: the page nests elements deeper than the HTML parser "
+        "reads (Excessive depth in document: 2048, use XML_PARSE_HUGE option)"
+    ) in result.log
+    assert "no body text" not in result.log

@@ -22,7 +22,7 @@ from crawler.archive.extension import ArchiveExtension
 from crawler.archive.state import ArchiveState, counting_state_errors
 from crawler.items import Article
 from crawler.listing import Listing
-from crawler.pages import article_page, failure_reason, page_name
+from crawler.pages import article_page, failure_reason, page_name, unread_depth
 from crawler.sites import Channel, ExtractionError, Site, extract_article
 
 LIST, ARTICLE = "list", "article"  # the kinds of request, in `Request.meta["kind"]`
@@ -256,7 +256,12 @@ class ArchivingSpider(scrapy.Spider):
     ) -> Article | None:
         """Run a parser on a fetched page; log and count a page that is not an article."""
         try:
-            return parse(article_page(response))
+            page = article_page(response)
+            article = parse(page)
+            too_deep = unread_depth(article.body_html, page.body)
+            if too_deep:
+                raise ExtractionError(too_deep)
+            return article
         except ExtractionError as error:
             self.count(stats.EXTRACTION_ERRORS)
             self.logger.warning("Cannot extract an article %s: %s", page_name(response), error)
