@@ -90,7 +90,8 @@ class ArchivingSpider(scrapy.Spider):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
-        """Count every article an item pipeline raised on (Scrapy only logs it)."""
+        """Count articles an item pipeline raised on, and redirects not followed (Scrapy only
+        logs the one, at DEBUG the others)."""
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.pipeline_failed, signal=signals.item_error)
         crawler.signals.connect(spider.redirect_scheduled, signal=signals.request_scheduled)
