@@ -1,5 +1,7 @@
 """Scrapy settings of the finance-news archiver. Override any with `-s NAME=VALUE`."""
 
+from scrapy.settings import default_settings as _scrapy_defaults
+
 BOT_NAME = "crawler"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -69,6 +71,20 @@ ITEM_PIPELINES = {
     "pipelines.export.MarkdownExportPipeline": 900,
 }
 EXTENSIONS = {"crawler.archive.extension.ArchiveExtension": 100}
+# The telnet console and the remote control are off (above), but Scrapy imports every
+# extension it lists, even one set to None in EXTENSIONS, at every start; the remote control
+# imports aiohttp, 0.12-0.15 s of CPU, a sixth of `scrapy refresh`'s start-up
+# (docs/benchmarks.md). So they are left out of Scrapy's base list, the rest kept as Scrapy
+# has it; turning one on takes putting it back in EXTENSIONS.
+EXTENSIONS_BASE = {
+    path: order
+    for path, order in _scrapy_defaults.EXTENSIONS_BASE.items()
+    if path
+    not in (
+        "scrapy.extensions.telnet.TelnetConsole",
+        "scrapy.extensions.remote_control.RemoteControl",
+    )
+}
 LOG_FORMATTER = "crawler.logformatter.ArticleLogFormatter"
 LOG_LEVEL = "INFO"
 
