@@ -21,6 +21,11 @@ Peak RSS is read two ways: `wait4`'s `ru_maxrss` and the kernel's `VmHWM` polled
 Scrapy and builds each page when asked instead of holding N pages.
 
     .venv/bin/python benchmarks/crawl_throughput.py [--articles 2000] [--repeats 3]
+        [--base-tree DIR]
+
+`--base-tree DIR` (a checkout of another commit, e.g. `git worktree add --detach DIR
+<commit>`) adds a fourth crawl, `base`: the same `scrapy crawl sina` from DIR's code, with
+this checkout's venv, alternating with the others, so two trees compare within one run.
 """
 
 from __future__ import annotations
@@ -186,10 +191,12 @@ def runqueue_wait(pid: int) -> float | None:
         return None
 
 
-def run(kind: str, command: list[str], cwd: Path, mirror: BenchMirror, log: Path) -> Run:
-    """Run one crawl process to its end, polling its peak RSS."""
+def run(
+    kind: str, command: list[str], cwd: Path, mirror: BenchMirror, log: Path, *, tree: Path = ROOT
+) -> Run:
+    """Run one crawl process to its end, polling its peak RSS; `tree` is the code it imports."""
     mirror.reset()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(tree)}
     if kind.startswith("bare"):
         env.pop("SCRAPY_SETTINGS_MODULE", None)
     started, own = time.monotonic(), resource.getrusage(resource.RUSAGE_SELF)
@@ -295,6 +302,7 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--base-tree", type=Path, help="also crawl with this checkout's code")
     args = parser.parse_args()
     count, pages = args.articles, -(-args.articles // PAGE_SIZE)
 
@@ -306,14 +314,16 @@ def main() -> None:
         parse = parse_cpu(mirror, Path(folder))
         api = f"{mirror.origin}/api/roll/get"
         for attempt in range(args.repeats):
-            for kind in ("bare", "bare1", "ours"):
+            kinds = ("bare", "bare1", "ours") + (("base",) if args.base_tree else ())
+            for kind in kinds:
                 archive = Path(folder) / f"archive-{kind}-{attempt}"
-                if kind == "ours":
+                tree = args.base_tree.resolve() if kind == "base" else ROOT
+                if kind in ("ours", "base"):
                     command = [sys.executable, "-m", "scrapy", "crawl", "sina",
                                "-a", f"max_pages={pages}", *settings(args.concurrency),
                                "-s", f"SINA_ROLL_API_URL={api}",
                                "-s", f"MARKDOWN_EXPORT_DIR={archive}"]  # fmt: skip
-                    cwd = ROOT
+                    cwd = tree
                 else:
                     command = [sys.executable, "-m", "scrapy", "runspider",
                                str(ROOT / "benchmarks" / "bare_spider.py"),
@@ -322,7 +332,7 @@ def main() -> None:
                     if kind == "bare1":  # the Scrapy setting the project changes for speed
                         command += ["-s", f"CONCURRENT_ITEMS={project_settings.CONCURRENT_ITEMS}"]
                     cwd = Path(folder)  # no scrapy.cfg here: Scrapy's defaults only
-                result = run(kind, command, cwd, mirror, Path(folder) / f"{kind}.log")
+                result = run(kind, command, cwd, mirror, Path(folder) / f"{kind}.log", tree=tree)
                 print(describe(result, count), flush=True)
                 runs.append(result)
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -331,7 +341,7 @@ def main() -> None:
     summarize(runs, count, parse)
     print(f"load average at the end: {os.getloadavg()[0]:.2f}")
     failed = [r for r in runs if r.status != 0 or r.articles != count]
-    failed += [r for r in runs if r.kind == "ours" and r.files != count]
+    failed += [r for r in runs if r.kind in ("ours", "base") and r.files != count]
     if failed:
         print(f"WARNING: {len(failed)} run(s) did not fetch/write all {count} articles")
 
@@ -374,6 +384,13 @@ def summarize(runs: list[Run], count: int, parse: float) -> None:
     print(f"our crawl's serving window: {ours_cpu / window:.0%} computing, {starved / window:.0%} "
           f"waiting for a core (other load), {1 - (ours_cpu + starved) / window:.0%} blocked "
           f"(I/O: fsync, network)")  # fmt: skip
+    if any(r.kind == "base" for r in runs):
+        base, base_w = rates("base")
+        base_ms = median("base", "serving_cpu") / count * 1e3
+        print(f"the base tree's crawl: {base:.1f} articles/s whole run, {base_w:.1f}/s serving "
+              f"window (ratio to bare {base / bare:.2f}, {base_w / bare_w:.2f}); CPU per article "
+              f"{base_ms:.2f} ms, {base_ms / floor:.2f}× the floor; ours/base CPU "
+              f"{ours_ms / base_ms:.3f}")  # fmt: skip
     peak = max(max(r.maxrss_mb, r.hwm_mb) for r in runs if r.kind == "ours")
     print(f"our crawl's peak RSS: {peak:.0f} MB (highest of ru_maxrss and VmHWM over the runs); "
           f"bare spider: {max(r.maxrss_mb for r in runs if r.kind == 'bare'):.0f} MB")  # fmt: skip

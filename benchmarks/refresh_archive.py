@@ -150,15 +150,30 @@ def timed_refresh(mirror: TimedMirror, root: Path, log: Path) -> None:
                                  stderr=stderr, text=True)  # fmt: skip
         _, status, usage = os.wait4(child.pid, 0)
     finished = time.monotonic()
+    cpu = usage.ru_utime + usage.ru_stime
     summary = child.stdout.read().strip() if child.stdout else ""
     scrapy_peak = re.search(r"'memusage/max': (\d+)", log.read_text())
     print(f"  refresh exit status: {os.waitstatus_to_exitcode(status)}; {summary}")
     print(f"  start-up (process start to first request): {mirror.first_request - launched:.2f}s")
-    print(f"  whole refresh run: {finished - launched:.2f}s")
+    print(f"  whole refresh run: {finished - launched:.2f}s, CPU {cpu:.2f}s")
     print(f"  peak RSS of the refresh process: {usage.ru_maxrss / 1024:.0f} MB (getrusage)")
     if scrapy_peak:
         print(f"    Scrapy's own memusage/max: {int(scrapy_peak.group(1)) / 2**20:.0f} MB")
     print(f"  requests made: {dict(mirror.requests)}")
+
+
+def bare_scrapy_version() -> None:
+    """Print what `scrapy version` costs outside any project: the floor under any start-up."""
+    with tempfile.TemporaryDirectory() as folder:  # no scrapy.cfg: Scrapy's defaults only
+        env = {key: value for key, value in os.environ.items() if key != "SCRAPY_SETTINGS_MODULE"}
+        launched = time.monotonic()
+        child = subprocess.Popen([sys.executable, "-m", "scrapy", "version"], cwd=folder,
+                                 env=env, stdout=subprocess.DEVNULL)  # fmt: skip
+        _, _, usage = os.wait4(child.pid, 0)
+    print(
+        f"  bare `scrapy version` (outside the project): {time.monotonic() - launched:.2f}s, "
+        f"CPU {usage.ru_utime + usage.ru_stime:.2f}s"
+    )
 
 
 def archive_start_cost(root: Path, after_kill: bool) -> float:
@@ -206,6 +221,8 @@ def main() -> None:
             timed_refresh(mirror, root, Path(folder) / "after-kill.log")
             print("refresh after a clean run (every scheduled start):")
             timed_refresh(mirror, root, Path(folder) / "after-clean.log")
+        # In the same run: what Python and Scrapy alone take to start on this machine now.
+        bare_scrapy_version()
         print("the archive's own start (lock, run record, clean-up, checks), in this process:")
         # Less shaken by other processes than a whole start-up, most of which is imports.
         print(f"  after a killed run: {archive_start_cost(root, after_kill=True):.3f}s")
