@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from crawler import settings
 from tests.crawling import crawl, mirror_of, roll_page
-from tests.documents import scrapy
+from tests.documents import ROOT, scrapy
+
+# What Scrapy's extension manager does at every start: it loads every class its lists enable.
+LOAD_EXTENSIONS = """
+import sys
+from scrapy.utils.conf import build_component_list
+from scrapy.utils.misc import load_object
+from scrapy.utils.project import get_project_settings
+for path in build_component_list(get_project_settings().getwithbase("EXTENSIONS")):
+    load_object(path)
+print(sorted(name for name in ("aiohttp", "scrapy.extensions.telnet",
+                               "scrapy.extensions.remote_control") if name in sys.modules))
+"""
 
 
 def test_the_project_cannot_download_local_files(tmp_path: Path) -> None:
@@ -37,6 +51,17 @@ def test_a_crawl_opens_no_telnet_console_or_remote_control(fixtures: Path, tmp_p
     assert "Telnet console listening" not in result.log
     assert "Remote control" not in result.log
     assert "TelnetConsole" not in result.log
+
+
+def test_the_telnet_console_and_remote_control_are_not_even_imported() -> None:
+    # Not loaded at all, so nothing of theirs can listen, and the remote control's aiohttp
+    # is not imported at every start (docs/benchmarks.md).
+    loaded = subprocess.run(
+        [sys.executable, "-c", LOAD_EXTENSIONS],
+        cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": ""}, capture_output=True, text=True,
+        check=True,
+    )  # fmt: skip
+    assert loaded.stdout.strip() == "[]", loaded.stdout
 
 
 def test_tls_certificates_are_verified_and_page_size_is_bounded() -> None:
