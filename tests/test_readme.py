@@ -13,7 +13,8 @@ from tests.documents import FIXTURES, ROOT
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 PROJECT_PREFIXES = (
     "MARKDOWN_", "SINA_", "DEMO_", "ARCHIVE_", "REFRESH_", "MISLABELLED_UTF8_",
-    "CHARSET_GUESS_", "RETRY_AFTER_", "RETRY_BACKOFF_", "FEED_FULLTEXT_",
+    "CHARSET_GUESS_", "RETRY_AFTER_", "RETRY_BACKOFF_", "FEED_FULLTEXT_", "MONITOR_",
+    "SPIDERMON_", "RUN_REPORT_", "PROGRESS_",
 )  # fmt: skip
 
 
@@ -35,7 +36,7 @@ def test_settings_table_lists_every_project_setting_with_its_default() -> None:
     assert set(rows) == names
     for name in names:
         value = getattr(settings, name)
-        assert rows[name] == (str(value) if not isinstance(value, list) else "[]"), name
+        assert rows[name] == (str(value) if value or not isinstance(value, list) else "[]"), name
 
 
 def test_spider_arguments_table_lists_every_argument_of_the_spider() -> None:
