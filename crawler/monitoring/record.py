@@ -101,8 +101,8 @@ class RunReportExtension:
     def from_crawler(cls, crawler: Crawler) -> Self:
         """Only for crawls that are a run of their own (RUN_REPORT_PER_CRAWL)."""
         settings = crawler.settings
-        if not settings.getbool("RUN_REPORT_ENABLED") or not settings.getbool(
-            "RUN_REPORT_PER_CRAWL"
+        if not settings.getbool("RUN_REPORT_ENABLED", True) or not settings.getbool(
+            "RUN_REPORT_PER_CRAWL", True
         ):
             raise NotConfigured("reports are off, or written by the command")
         extension = cls(crawler)

@@ -82,7 +82,8 @@ def write_report(root: Path, report: dict[str, Any], keep: int) -> Path:
     """Write a run's report (atomically), then remove all but the last `keep` reports."""
     folder = runs_folder(root)
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.fromisoformat(report["finished"]).strftime("%Y%m%dT%H%M%SZ")
+    # Named by the time it is written, to the microsecond: names sort as the runs ran.
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
     path = folder / f"{stamp}-{os.getpid()}.json"
     temporary = folder / f".{path.name}.tmp"  # a kill leaves it to the start's clean-up
     temporary.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
