@@ -16,6 +16,7 @@ from scrapy.exceptions import UsageError
 
 from crawler.archive.run import LOCKED_EXIT_STATUS, ArchiveLockedError, archive_lock
 from crawler.archive.state import ArchiveState, archive_root, state_path
+from crawler.commands import check_command_settings
 from crawler.monitoring.check import Findings, check_archive, repair
 from crawler.monitoring.progress import Progress
 from crawler.monitoring.report import read_reports
@@ -91,6 +92,7 @@ class Command(ScrapyCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         """Run the subcommand."""
         assert self.settings is not None
+        check_command_settings(self.settings)
         if args == ["status"]:
             self.status(opts.last)
         elif args == ["check"]:

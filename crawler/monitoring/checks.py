@@ -17,6 +17,7 @@ from scrapy.settings import BaseSettings
 
 from crawler import stats as names
 from crawler.monitoring.counts import coverage_stat
+from crawler.monitoring.fields import MONITORED_FIELDS
 
 Stats = Mapping[str, Any]
 
@@ -144,7 +145,7 @@ def check_field_coverage(stats: Stats, limits: Thresholds) -> list[str]:
     """Each site's articles had their title, date and body, and most their other fields."""
     problems = []
     for site, articles in sites(stats).items():
-        for field in ("title", "date", "body", "lead_image", "source", "editor"):
+        for field in MONITORED_FIELDS:
             had = int(stats.get(coverage_stat(site, field), 0))
             if field in limits.required_fields:
                 failed = had < articles

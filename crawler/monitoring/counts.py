@@ -16,10 +16,10 @@ from scrapy.http import Request, Response
 from scrapy.statscollectors import StatsCollector
 
 from crawler import stats as names
+from crawler.monitoring.fields import MONITORED_FIELDS
 from crawler.sites import site_named
 
-# The fields whose coverage is counted, and how each is told present on an article item.
-FIELDS = ("title", "date", "body", "lead_image", "source", "editor")
+FIELDS = MONITORED_FIELDS  # how each is told present on an article: `present_fields`
 _MARKUP = re.compile(r"<[^>]*>|&nbsp;|\s")
 UNKNOWN_SITE = "unknown"  # an article no site profile extracted
 

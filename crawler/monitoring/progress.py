@@ -114,7 +114,8 @@ class ProgressExtension:
         backfill = getattr(getattr(spider, "arguments", None), "since", None) is not None
         if not (backfill or settings.getbool("PROGRESS_ENABLED")):
             return
-        interval = settings.getfloat("PROGRESS_INTERVAL", 60.0)
+        # Not more often than a bar is redrawn: a looping call at 0 s would never yield.
+        interval = max(settings.getfloat("PROGRESS_INTERVAL", 60.0), BAR_REFRESH_SECONDS)
         self.progress = Progress(f"{spider.name}: pages read", "pages", interval=interval)
         self.task = create_looping_call(self.show)
         self.task.start(BAR_REFRESH_SECONDS if self.progress.is_bar else interval, now=False)
