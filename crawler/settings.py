@@ -97,7 +97,7 @@ REFRESH_SOURCES: list[str] = []
 REFRESH_MAX_ERRORS = 0
 
 # Monitors at the end of every crawl (Spidermon; crawler/monitoring/checks.py): a failure
-# fails `scrapy refresh`. Shares are judged on at least MONITOR_MIN_ARTICLES of a site.
+# fails `scrapy refresh`. Articles, drops and fields are judged on at least MONITOR_MIN_ARTICLES.
 SPIDERMON_ENABLED = True
 MONITOR_FINISH_REASONS = ["finished"]
 MONITOR_MIN_ARTICLES = 5

@@ -36,7 +36,6 @@ CRASH_PREFIXES = ("spider_exceptions/", "log_count/CRITICAL")
 # Counted by crawler/monitoring (from Scrapy's signals) and read by its monitors and reports.
 ARTICLE_PAGES = "monitor/article_pages"  # article pages fetched (requests of kind "article")
 ARTICLES_SEEN = "monitor/articles"  # articles that reached the end of the pipelines, any way
-PIPELINE_ERRORS = "monitor/pipeline_errors"  # items a pipeline raised on (not DropItem)
 COVERAGE_PREFIX = "monitor/coverage/"  # `<prefix><site>/<field>`: articles that had it
 FALLBACK_PREFIX = "extract/fallback/"  # `<prefix><site>/<field>`: fields the fallback supplied
 VALIDATE_DROPPED_PREFIX = "validate/dropped/"

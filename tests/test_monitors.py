@@ -7,7 +7,13 @@ import re
 from pathlib import Path
 from typing import Any
 
-from crawler.monitoring.checks import CHECKS, Thresholds, check_fallbacks, check_field_coverage
+from crawler.monitoring.checks import (
+    CHECKS,
+    Thresholds,
+    check_articles,
+    check_fallbacks,
+    check_field_coverage,
+)
 from crawler.monitoring.report import read_reports
 from tests.crawling import mirror_of, refresh
 
@@ -115,6 +121,15 @@ def test_a_field_most_pages_needed_the_fallback_for_names_the_site_and_the_field
 def test_fallbacks_on_a_few_pages_say_nothing_of_a_template() -> None:
     stats = {"monitor/coverage/sina/articles": 2, "extract/fallback/sina/date": 2}
     assert check_fallbacks(stats, Thresholds()) == []
+
+
+def test_a_few_articles_say_nothing_of_a_template() -> None:
+    stats = {"monitor/coverage/sina/articles": 4, "monitor/article_pages": 4}
+    assert check_field_coverage(stats, Thresholds()) == []
+    assert check_articles(stats, Thresholds()) == []
+    assert check_articles({**stats, "monitor/article_pages": 5}, Thresholds()) == [
+        "0 of 5 listed articles archived"
+    ]
 
 
 def test_a_required_field_must_be_on_every_article_and_the_others_on_a_share() -> None:

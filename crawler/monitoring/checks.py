@@ -1,8 +1,9 @@
 """What each monitor checks in a finished crawl's stats: pure functions, thresholds in settings.
 
 Each returns the problems it found, as short phrases naming what failed (`sina date 0/50`);
-none means it passed. Shares are judged only on at least MONITOR_MIN_ARTICLES articles of a
-site (a run that saw two articles says nothing about a template), but a required field
+none means it passed. Articles, drops and fields are judged only on at least
+MONITOR_MIN_ARTICLES articles (of a site, for fields): a run that saw two says nothing about
+a template, and one odd page is the drop it logs, not a failed run. Then a required field
 must be on every article.
 """
 
@@ -84,15 +85,19 @@ def archived(stats: Stats) -> int:
     )  # fmt: skip
 
 
+DROP_NAMES = {names.EXTRACTION_ERRORS: "not an article"}
+
+
 def drop_reasons(stats: Stats) -> Counter[str]:
     """Return the articles dropped, by reason (pages that were not articles included)."""
     reasons: Counter[str] = Counter()
     for name, value in stats.items():
         if name.startswith(names.VALIDATE_DROPPED_PREFIX):
             reasons[name.removeprefix(names.VALIDATE_DROPPED_PREFIX).replace("_", " ")] += value
-    not_articles = total(stats, names.EXTRACTION_ERRORS)
-    if not_articles:
-        reasons["not an article"] += not_articles
+    for suffix in names.DROPPED_SUFFIXES:  # pages not articles, bad entries, redirects
+        count = total(stats, suffix)
+        if count:
+            reasons[DROP_NAMES.get(suffix, suffix.strip("/").replace("_", " "))] += count
     return reasons
 
 
@@ -103,7 +108,7 @@ def error_kinds(stats: Stats) -> Counter[str]:
         {
             "request": total(stats, "/request_failures"),
             "bad answer": total(stats, "/bad_answers"),
-            "pipeline": int(stats.get(names.PIPELINE_ERRORS, 0)),
+            "pipeline": total(stats, names.PIPELINE_ERRORS),
             "write": total(stats, "/write_errors"),
             "state": total(stats, "/state_errors"),
             "spider": int(spider_exceptions),
@@ -125,7 +130,7 @@ def check_articles(stats: Stats, limits: Thresholds) -> list[str]:
         int(stats.get(names.ARTICLES_SEEN, 0)),
     )
     kept = archived(stats)
-    if listed and kept < listed * limits.min_archived_share:
+    if listed >= limits.min_articles and kept < listed * limits.min_archived_share:
         return [f"{kept} of {listed} listed articles archived"]
     return []
 
@@ -134,7 +139,9 @@ def check_drops(stats: Stats, limits: Thresholds) -> list[str]:
     """Few pages were dropped (no date, no body, not an article, unreadable)."""
     reasons = drop_reasons(stats)
     dropped = sum(reasons.values())
-    pages = int(stats.get(names.ARTICLES_SEEN, 0)) + total(stats, names.EXTRACTION_ERRORS)
+    pages = int(stats.get(names.ARTICLES_SEEN, 0)) + sum(
+        total(stats, suffix) for suffix in names.DROPPED_SUFFIXES
+    )
     if pages < limits.min_articles or dropped <= pages * limits.max_dropped_share:
         return []
     detail = ", ".join(f"{reason} {count}" for reason, count in reasons.most_common())
@@ -145,13 +152,14 @@ def check_field_coverage(stats: Stats, limits: Thresholds) -> list[str]:
     """Each site's articles had their title, date and body, and most their other fields."""
     problems = []
     for site, articles in sites(stats).items():
+        if articles < limits.min_articles:
+            continue
         for field in MONITORED_FIELDS:
             had = int(stats.get(coverage_stat(site, field), 0))
             if field in limits.required_fields:
                 failed = had < articles
             else:
-                share = limits.min_share(site, field)
-                failed = articles >= limits.min_articles and had < articles * share
+                failed = had < articles * limits.min_share(site, field)
             if failed:
                 problems.append(f"{site} {field} {had}/{articles}")
     return problems

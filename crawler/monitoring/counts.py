@@ -54,7 +54,7 @@ def coverage_stat(site: str, field: str) -> str:
 
 
 class ArticleCounts:
-    """Counts article pages fetched, articles seen per site and field, and pipeline errors."""
+    """Counts article pages fetched, and articles seen per site and field."""
 
     def __init__(self, stats: StatsCollector) -> None:
         self.stats = stats
@@ -84,8 +84,7 @@ class ArticleCounts:
         self.count(item)
 
     def item_error(self, item: Any) -> None:
-        """Count an article a pipeline raised on: an error, not a drop."""
-        self.stats.inc_value(names.PIPELINE_ERRORS)
+        """Count an article a pipeline raised on (the spider counts the error itself)."""
         self.count(item)
 
     def count(self, item: Any) -> None:

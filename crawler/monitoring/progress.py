@@ -25,6 +25,7 @@ from crawler import stats as names
 logger = logging.getLogger(__name__)
 
 BAR_REFRESH_SECONDS = 0.5  # how often a terminal's bar is redrawn
+MIN_INTERVAL = 0.1  # seconds: the shortest PROGRESS_INTERVAL a crawl's log lines take
 
 
 class Progress:
@@ -114,8 +115,8 @@ class ProgressExtension:
         backfill = getattr(getattr(spider, "arguments", None), "since", None) is not None
         if not (backfill or settings.getbool("PROGRESS_ENABLED")):
             return
-        # Not more often than a bar is redrawn: a looping call at 0 s would never yield.
-        interval = max(settings.getfloat("PROGRESS_INTERVAL", 60.0), BAR_REFRESH_SECONDS)
+        # A looping call at 0 s would never let the crawl run.
+        interval = max(settings.getfloat("PROGRESS_INTERVAL", 60.0), MIN_INTERVAL)
         self.progress = Progress(f"{spider.name}: pages read", "pages", interval=interval)
         self.task = create_looping_call(self.show)
         self.task.start(BAR_REFRESH_SECONDS if self.progress.is_bar else interval, now=False)

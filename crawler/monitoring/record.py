@@ -104,7 +104,7 @@ class RunReportExtension:
         if not settings.getbool("RUN_REPORT_ENABLED", True) or not settings.getbool(
             "RUN_REPORT_PER_CRAWL", True
         ):
-            raise NotConfigured("reports are off, or written by the command")
+            raise NotConfigured  # no message: Scrapy would log one at WARNING on every run
         extension = cls(crawler)
         crawler.signals.connect(extension.spider_closed, signals.spider_closed)
         return extension

@@ -15,6 +15,7 @@ from scrapy.crawler import Crawler
 from spidermon import MonitorSuite
 from spidermon.contrib.scrapy.extensions import Spidermon
 from spidermon.contrib.scrapy.runners import SpiderMonitorResult, SpiderMonitorRunner
+from spidermon.settings import STEPS
 
 from crawler import stats as names
 
@@ -34,6 +35,14 @@ class LoggingMonitorResult(SpiderMonitorResult):  # type: ignore[misc]
     def log(self, msg: object, level: int = logging.DEBUG) -> None:
         """Log a line of the run's output (Spidermon's own calls the deprecated Spider.log)."""
         logger.log(level, "[Spidermon] %s", msg)
+
+    def write_errors(self) -> None:
+        """Log each failed monitor on one line, its message without the assertion's traceback."""
+        if self.step.name != STEPS.MONITORS:
+            super().write_errors()
+            return
+        for name, text in self.problems.items():
+            self.log(f"FAILED {name}: {text}", level=logging.ERROR)
 
     def addSuccess(  # noqa: N802 (unittest's name)
         self, test: Any
