@@ -17,7 +17,8 @@ from pathlib import Path
 
 import yaml
 
-from crawler.archive.state import STATE_FOLDER, ArchiveState, Record, utc_now
+from crawler.archive.document import body_digest
+from crawler.archive.state import STATE_FOLDER, ArchiveState
 from crawler.monitoring.progress import Progress
 
 logger = logging.getLogger(__name__)
@@ -174,7 +175,12 @@ def repair(root: Path, state: ArchiveState, problems: list[Problem]) -> None:
     row is recorded; temporary files and second copies of a recorded article are removed.
     A damaged file is left for a fetch to rewrite (its row is forgotten so one will).
     """
-    for problem in problems:
+    adopted = False
+    # Second copies go first and orphans next: the adoption records every file no row
+    # records, and must neither take a copy about to go nor a damaged file whose row the
+    # hash repair forgets.
+    order = {"duplicate": 0, "orphan": 1}
+    for problem in sorted(problems, key=lambda problem: order.get(problem.kind, 2)):
         path = root / problem.path
         if problem.kind == "temporary":
             path.unlink(missing_ok=True)
@@ -188,14 +194,11 @@ def repair(root: Path, state: ArchiveState, problems: list[Problem]) -> None:
         elif problem.kind == "hash":
             problem.repaired, problem.mended = rerecord(root, state, problem.path)
         elif problem.kind == "orphan":
-            file = read_file(root, path)
-            assert file.identity is not None
-            now = utc_now()
-            state.record(
-                Record(f"file:{file.path}", "", file.path, file.content_hash, *file.identity,
-                       None, None, now, now)
-            )  # fmt: skip
-            problem.repaired, problem.mended = "recorded from the file", True
+            if not adopted:  # every file no row records, recorded as a run's start does
+                state.adopt_unknown_files(root)
+                adopted = True
+            if state.lookup_path(problem.path) is not None:
+                problem.repaired, problem.mended = "recorded from the file", True
         elif problem.kind == "duplicate":
             path.unlink(missing_ok=True)
             problem.repaired, problem.mended = "removed (the recorded file stays)", True
@@ -213,7 +216,11 @@ def rerecord(root: Path, state: ArchiveState, relative: str) -> tuple[str, bool]
         state.forget(record.key)
         return "row forgotten (the file is damaged): a run that lists it rewrites it", False
     title, date = file.identity
+    text = (root / relative).read_text(encoding="utf-8")
     state.record(
-        dataclasses.replace(record, content_hash=file.content_hash, title=title, date=date)
-    )
+        dataclasses.replace(
+            record, content_hash=file.content_hash, title=title, date=date,
+            body_hash=body_digest(text),
+        )
+    )  # fmt: skip
     return "row re-recorded from the file", True
