@@ -90,7 +90,9 @@ def test_a_changed_template_fails_refresh_naming_the_site_and_the_field(
     summary = result.process.stdout.strip()
     # Dropped for no date; once the per-field fallback finds the date, by the fallback.
     assert re.search(r"— FAILED: .*monitor (field_coverage|fallback): sina date [0-9]+/6", summary)
-    assert len(result.files()) == 2  # the crawl wrote what it could
+    # The crawl wrote what it could: the two pages of other templates at least (and the
+    # others too, once a fallback finds their dates).
+    assert len(result.files()) == result.stat("markdown/written") >= 2
 
 
 def test_a_pipeline_raising_on_every_article_fails_refresh_naming_the_errors(
