@@ -37,11 +37,12 @@ from scrapy.settings import Settings  # noqa: E402
 
 from benchmarks import machine_line  # noqa: E402
 from crawler.archive.document import format_article  # noqa: E402
+from crawler.archive.names import safe_name  # noqa: E402
 from crawler.archive.run import RUNNING, run_under_lock, write_run_record  # noqa: E402
 from crawler.archive.state import ArchiveState, state_folder  # noqa: E402
 from crawler.items import Article  # noqa: E402
 from crawler.mirror import Mirror, Route, serve  # noqa: E402
-from pipelines.export import article_folder, safe_name  # noqa: E402
+from pipelines.export import article_folder  # noqa: E402
 
 CATEGORIES = ("金融", "新浪财经", "新浪财经－国內")
 MTIME = 1795000000

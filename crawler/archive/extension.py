@@ -11,6 +11,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from crawler.archive.rename import rename_to_hexo_safe
 from crawler.archive.state import ArchiveState, archive_root, state_path
 
 logger = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ class ArchiveExtension:
         return extension
 
     def open(self) -> None:
-        """Open the state; rebuild it from the archive's files if it was lost."""
+        """Open the state; rebuild it from the archive's files if it was lost; rename old names."""
         lost = not self.state_path.exists()
         started = time.monotonic()
         self.state = ArchiveState.open(self.state_path, self.timeout)
@@ -53,6 +54,7 @@ class ArchiveExtension:
                     "Archive state %s was missing: rebuilt from %d files in %.1fs",
                     self.state_path, added, time.monotonic() - started,
                 )  # fmt: skip
+        rename_to_hexo_safe(self.state, self.root)
 
     def spider_opened(self) -> None:
         """Log which state the crawl uses (not its size: counting reads a whole index)."""
