@@ -65,6 +65,7 @@ METAREFRESH_ENABLED = False
 ITEM_PIPELINES = {
     "pipelines.body.ArticleBodyPipeline": 100,
     "pipelines.validate.ValidatePipeline": 300,
+    "pipelines.titles.SafeTitlePipeline": 400,
     "pipelines.dedupe.CrossSourceDedupePipeline": 800,
     "pipelines.export.MarkdownExportPipeline": 900,
 }
@@ -76,6 +77,10 @@ LOG_LEVEL = "INFO"
 MARKDOWN_EXPORT_ENABLED = True
 MARKDOWN_EXPORT_DIR = "output"
 MARKDOWN_EXTRA_FIELDS: list[str] = []  # any of: url, media_source, editor, doc_id
+
+# Titles written with `<`, `>` and attribute break-outs in safe forms, for themes (Volantis)
+# that write titles into their pages unescaped (pipelines/titles.py).
+HEXO_SAFE_TITLES_ENABLED = True
 
 # The archive state: what the archive holds, so scheduled runs fetch only what changed.
 ARCHIVE_ENABLED = True
