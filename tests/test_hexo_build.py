@@ -1,0 +1,208 @@
+"""The archive is a Hexo site: a real crawl, built by real Hexo 8 + Volantis and Hexo 7 + Landscape.
+
+The crawl is of the local mirror, with the recorded Sina pages and pages whose titles are
+the hostile ones real finance news holds (a `%`, leading `#`/`[`/`?`, quotes, markup,
+`{% raw %}`, names Windows reserves). Each site's build must turn every file into a post
+at its permalink, log no ERROR, link only to pages it generated, show every title as the
+front matter holds it, and run no script from a title in a browser.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from urllib.parse import quote
+
+import frontmatter
+import pytest
+
+from tests.crawling import add_page, crawl, mirror_of, roll_page
+from tests.documents import FIXTURES
+from tests.hexo_sites import (
+    Build,
+    broken_links,
+    browser_dom,
+    build,
+    pages,
+    parse,
+    post_page,
+    served,
+)
+
+pytestmark = pytest.mark.component
+
+# What a title's script would do if it ran: mark the page, where the browser's DOM shows it.
+PWNED = "document.documentElement.setAttribute('data-pwned','1')"
+HOSTILE_TITLES = [
+    "美股收盘: 道指涨1%",
+    "沪指涨0.5% 成交额破%E4万亿",
+    "#美股# 道指涨",
+    "[快讯] 央行降准0.25个百分点",
+    "?谁在买A股",
+    '"看得出这个寺庙在中国吗？"当地回应',
+    "Moody's cuts China's outlook",
+    f"<img src=x onerror={PWNED}> 恒指收涨",
+    f"</script><script>{PWNED}</script> 港股",
+    f'x" onerror="{PWNED}" y="',
+    f"x' onmouseover='{PWNED}' autofocus onfocus='{PWNED}",
+    "{% raw %}原油{% endraw %} {{ 期货 }}",
+    "CON",
+    "nul.txt",
+    "...而且",
+]
+# Beijing morning times: the GMT date is the day before, so a wrong time-zone set-up shows.
+PAGE = """<!DOCTYPE html>
+<html><head><meta charset="utf-8">
+<meta property="article:published_time" content="2024-03-{day:02d}T07:{minute:02d}:00+08:00">
+<title>{title}_新浪财经_新浪网</title></head>
+<body><div class="main-content w1240">
+<h1 class="main-title">{title}</h1>
+<div class="date-source"><span class="date">2024年03月{day:02d}日 07:{minute:02d}</span></div>
+<div class="article" id="artibody">
+<p>　　第{number}篇正文，{{{{ 不是模板 }}}} {{% raw %}}。</p>
+<p>　　<a href="https://finance.sina.com.cn/stock/">股市</a></p>
+</div></div></body></html>
+"""
+SITES = ["hexo8-volantis", "hexo7-landscape"]
+
+
+def hostile_url(number: int) -> str:
+    """The article URL of the hostile page with this number (a Sina doc id)."""
+    return f"https://finance.sina.com.cn/roll/2024-03-{1 + number:02d}/doc-ihexo{number:010d}.shtml"
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real crawl of the mirror: the recorded Sina pages and the hostile ones."""
+    fixtures = tmp_path_factory.mktemp("mirror")
+    shutil.copytree(FIXTURES / "sites" / "sina", fixtures, dirs_exist_ok=True)
+    urls = [
+        json.loads(record.read_text(encoding="utf-8"))["url"]
+        for record in sorted(fixtures.glob("*.json"))
+        if not record.name.startswith("roll-")
+    ]
+    for number, title in enumerate(HOSTILE_TITLES):
+        page = PAGE.format(title=html.escape(title), day=1 + number, minute=number, number=number)
+        add_page(fixtures, f"hostile-{number}", hostile_url(number), page)
+        urls.append(hostile_url(number))
+    root = tmp_path_factory.mktemp("archive")
+    with mirror_of(fixtures, scripted={"1686_1": roll_page(*urls)}) as mirror:
+        run = crawl(mirror, root)
+    assert run.process.returncode == 0, run.log
+    assert run.stat("markdown/written") == len(urls), run.log
+    return root
+
+
+@dataclass
+class Post:
+    """One archive file and what its front matter says."""
+
+    document: Path
+    title: str
+    date: datetime
+
+
+def posts_of(built: Build) -> list[Post]:
+    """Every archive file the site was given, with its title and date."""
+    posts = []
+    for document in sorted(built.posts.rglob("*.md")):
+        if ".archive" in document.relative_to(built.posts).parts:
+            continue
+        meta = frontmatter.load(document)
+        posts.append(Post(document, str(meta["title"]), parsedate_to_datetime(str(meta["date"]))))
+    return posts
+
+
+def built(name: str, archive: Path, tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """The archive built by one site's Hexo and theme; the build itself must succeed."""
+    site = build(name, archive, tmp_path_factory.mktemp(name) / "site")
+    assert site.returncode == 0, site.log
+    return site
+
+
+@pytest.fixture(scope="module")
+def volantis(archive: Path, tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """Hexo 8.1.2 with hexo-theme-volantis 6.8.3."""
+    return built("hexo8-volantis", archive, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def landscape(archive: Path, tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """Hexo 7.3.0 with hexo-theme-landscape 1.1.0, Hexo's default theme."""
+    return built("hexo7-landscape", archive, tmp_path_factory)
+
+
+@pytest.fixture(params=["volantis", "landscape"])
+def site(request: pytest.FixtureRequest) -> Build:
+    """Each of the two sites in turn."""
+    built_site: Build = request.getfixturevalue(request.param)
+    return built_site
+
+
+def test_every_file_becomes_a_post_at_its_permalink(site: Build) -> None:
+    posts = posts_of(site)
+    assert len(posts) == len(HOSTILE_TITLES) + 6
+    missing = [
+        str(post.document.relative_to(site.posts))
+        for post in posts
+        if not post_page(site, post.document, post.date).is_file()
+    ]
+    assert missing == [], site.log
+
+
+def test_the_build_logs_no_error(site: Build) -> None:
+    assert site.error_lines() == []
+
+
+def test_every_internal_link_leads_to_a_generated_page(site: Build) -> None:
+    assert broken_links(site) == {}
+
+
+def test_landscape_shows_every_title_as_the_front_matter_holds_it(landscape: Build) -> None:
+    for post in posts_of(landscape):
+        page = parse(post_page(landscape, post.document, post.date))
+        [heading] = page.xpath("//h1[contains(@class, 'article-title')]")
+        assert heading.text_content().strip() == post.title
+
+
+def acting_markup(page: Path) -> list[str]:
+    """What in a page would run a title's script: a handler or a script holding it."""
+    found = []
+    for element in parse(page).iter():
+        if not isinstance(element.tag, str):
+            continue
+        for name, value in element.attrib.items():
+            if name.lower().startswith("on") and "data-pwned" in value:
+                found.append(f"<{element.tag} {name}={value!r}>")
+        script_type = (element.get("type") or "text/javascript").lower()
+        runs = "javascript" in script_type or script_type == "module"
+        if element.tag == "script" and runs and "data-pwned" in (element.text or ""):
+            found.append(f"<script>{element.text}</script>")
+    return found
+
+
+def test_volantis_pages_hold_no_markup_from_a_title(volantis: Build) -> None:
+    found = {
+        str(page.relative_to(volantis.public)): acting_markup(page) for page in pages(volantis)
+    }
+    assert {page: markup for page, markup in found.items() if markup} == {}
+
+
+def site_path(site: Build, post: Post) -> str:
+    """The URL path of a post's page on the site."""
+    folder = post_page(site, post.document, post.date).parent.relative_to(site.public)
+    return quote(f"/{folder.as_posix()}/")
+
+
+def test_no_script_from_a_title_runs_in_a_browser(volantis: Build) -> None:
+    paths = ["/", "/archives/", *(site_path(volantis, post) for post in posts_of(volantis))]
+    with served(volantis.public) as origin:
+        dom = {path: browser_dom(origin + path) for path in paths}
+    assert all("</html>" in page for page in dom.values())  # each page loaded and ran
+    assert [path for path, page in dom.items() if re.search(r"<html[^>]*data-pwned", page)] == []
