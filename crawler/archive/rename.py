@@ -101,5 +101,10 @@ def rename_to_hexo_safe(state: ArchiveState, root: Path) -> int:
     if renamed:
         logger.warning("Archive %s: renamed %d files to Hexo-safe names", root, renamed)
     if not failed:
-        state.set_listing_mark(NAMES_LISTING, NAMES_VERSION)
+        try:
+            state.set_listing_mark(NAMES_LISTING, NAMES_VERSION)
+        except sqlite3.Error as error:  # the next start walks the archive again, no more
+            logger.warning(
+                "Archive state %s: cannot record its naming rules: %s", state.path, error
+            )
     return renamed
