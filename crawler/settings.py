@@ -67,6 +67,7 @@ ITEM_PIPELINES = {
     "pipelines.validate.ValidatePipeline": 300,
     "pipelines.titles.SafeTitlePipeline": 400,
     "pipelines.dedupe.CrossSourceDedupePipeline": 800,
+    "pipelines.images.ArchiveImagesPipeline": 850,  # off unless ARCHIVE_IMAGES_ENABLED
     "pipelines.export.MarkdownExportPipeline": 900,
 }
 EXTENSIONS = {"crawler.archive.extension.ArchiveExtension": 100}
@@ -88,6 +89,14 @@ ARCHIVE_STATE_PATH = ""  # default: <MARKDOWN_EXPORT_DIR>/.archive/state.db
 ARCHIVE_STATE_TIMEOUT = 30.0  # seconds a state write waits for another connection's lock
 # Sweep temporary files and check the whole state at this start, as after a crash.
 ARCHIVE_FULL_CHECK = False
+
+# Local copies of each article's images in the site (pipelines/images.py); off: the seed
+# format links to the news sites' images.
+ARCHIVE_IMAGES_ENABLED = False
+ARCHIVE_IMAGES_DIR = ""  # default: `images` beside MARKDOWN_EXPORT_DIR (Hexo's source/images)
+ARCHIVE_IMAGES_URL = "/images/"  # where the site serves ARCHIVE_IMAGES_DIR
+ARCHIVE_IMAGES_MAX_BYTES = 10 * 1024 * 1024  # a larger image keeps its remote URL
+ARCHIVE_IMAGES_MAX_PER_ARTICLE = 50
 
 # `scrapy refresh`: which spiders to run ("name arg=value ..."; empty: every spider that
 # declares itself a refresh source) and how many logged errors still count as a good run.
