@@ -3,7 +3,8 @@
 It serves, from a fixtures folder:
 - `/api/roll/get?lid=L&page=P` → `roll-L-page-P.json` (an empty list past the last page);
 - `/<host>/<path>` → the page whose `<stem>.json` record names `https://<host>/<path>`, with
-  the `Content-Type` the record holds (`text/html; charset=utf-8` if none).
+  the `Content-Type` the record holds (`text/html; charset=utf-8` if none); the record's
+  `file`, if it has one, names the body's file (else `<stem>.html`).
 Sina URLs inside roll answers are rewritten to point at the mirror, so a crawl of it never
 leaves 127.0.0.1 (the end-to-end tests); or, with `real_urls`, kept as they are, and the
 crawl's every request goes to the mirror through `MirrorDownloadHandler`, so that pages
@@ -58,7 +59,8 @@ class Mirror:
             if meta_file.name.startswith("roll-"):
                 continue
             record = json.loads(meta_file.read_text(encoding="utf-8"))
-            page = meta_file.with_suffix(".html")
+            # A record may name its body's file (an image, say); else `<stem>.html`.
+            page = meta_file.with_name(record.get("file", f"{meta_file.stem}.html"))
             # A page a test adds has no recorded headers: the mirror's default label.
             content_type = record.get("headers", {}).get("Content-Type", Route.content_type)
             self.routes[mirror_path(record["url"])] = Route(page.read_bytes(), content_type)

@@ -110,8 +110,11 @@ class ArchiveImagesPipeline(FilesPipeline):
     def get_media_requests(self, item: Any, info: MediaPipeline.SpiderInfo) -> list[Request]:
         """Request the article's images, each bounded by ARCHIVE_IMAGES_MAX_BYTES."""
         adapter = ItemAdapter(item)
+        # Images live on other hosts than the site's pages (n.sinaimg.cn, CDNs): a spider's
+        # allowed_domains is about pages, not images.
+        meta = {"download_maxsize": self.max_bytes, "allow_offsite": True}
         return [
-            Request(url, callback=NO_CALLBACK, meta={"download_maxsize": self.max_bytes})
+            Request(url, callback=NO_CALLBACK, meta=meta)
             for url in image_urls(adapter["body_html"], adapter["lead_image"], self.limit)
         ]
 

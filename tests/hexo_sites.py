@@ -71,14 +71,17 @@ class Build:
         return [line for line in self.log.splitlines() if "ERROR" in line]
 
 
-def build(site: str, archive: Path, folder: Path) -> Build:
-    """Build the archive with the site's Hexo and theme, in `folder`, as a user would."""
+def build(site: str, archive: Path, folder: Path, images: Path | None = None) -> Build:
+    """Build the archive with the site's Hexo and theme, in `folder`, as a user would:
+    the archive as `source/_posts`, its local images (if any) as `source/images`."""
     source = installed(site)
     folder.mkdir(parents=True)
     for name in ("package.json", "_config.yml", *(p.name for p in source.glob("_config.*.yml"))):
         shutil.copy(source / name, folder / name)
     (folder / "node_modules").symlink_to(source / "node_modules")
     shutil.copytree(archive, folder / "source" / "_posts")
+    if images is not None:
+        shutil.copytree(images, folder / "source" / "images")
     binaries = source / "node_modules" / ".bin"  # `npx hexo`: the theme runs `hexo -v` too
     environment = {
         **os.environ,
@@ -151,23 +154,39 @@ def resolves(build: Build, page: Path, link: str) -> bool:
     return target.is_file() and target.is_relative_to(build.public.resolve())
 
 
+@dataclass
+class Served:
+    """A generated site served on 127.0.0.1, and the requests it answered."""
+
+    origin: str
+    answered: list[tuple[str, int]]  # (path, status)
+
+
 @contextmanager
-def served(folder: Path) -> Iterator[str]:
-    """Serve a generated site on 127.0.0.1 for a block; yield its origin."""
-    handler = functools.partial(QuietHandler, directory=str(folder))
+def served(folder: Path) -> Iterator[Served]:
+    """Serve a generated site on 127.0.0.1 for a block."""
+    answered: list[tuple[str, int]] = []
+    handler_class = type("Handler", (SiteHandler,), {"answered": answered})
+    handler = functools.partial(handler_class, directory=str(folder))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield Served(f"http://127.0.0.1:{server.server_address[1]}", answered)
     finally:
         server.shutdown()
         server.server_close()
         thread.join()
 
 
-class QuietHandler(SimpleHTTPRequestHandler):
-    """A static file server that does not log each request."""
+class SiteHandler(SimpleHTTPRequestHandler):
+    """A static file server that notes what it answered instead of logging it."""
+
+    answered: list[tuple[str, int]]
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Note the request's path and status."""
+        self.answered.append((unquote(urlsplit(self.path).path), int(code)))
 
     def log_message(self, format: str, *args: object) -> None:
         """Stay quiet."""

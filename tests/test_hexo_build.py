@@ -22,8 +22,8 @@ from urllib.parse import quote
 import frontmatter
 import pytest
 
-from tests.crawling import add_page, crawl, mirror_of, roll_page
-from tests.documents import FIXTURES
+from tests.crawling import FAST, add_page, roll_page
+from tests.documents import FIXTURES, scrapy
 from tests.hexo_sites import (
     Build,
     broken_links,
@@ -34,6 +34,7 @@ from tests.hexo_sites import (
     post_page,
     served,
 )
+from tests.images import png
 
 pytestmark = pytest.mark.component
 
@@ -67,6 +68,7 @@ PAGE = """<!DOCTYPE html>
 <div class="article" id="artibody">
 <p>　　第{number}篇正文，{{{{ 不是模板 }}}} {{% raw %}}。</p>
 <p>　　<a href="https://finance.sina.com.cn/stock/">股市</a></p>
+{image}
 </div></div></body></html>
 """
 SITES = ["hexo8-volantis", "hexo7-landscape"]
@@ -77,9 +79,31 @@ def hostile_url(number: int) -> str:
     return f"https://finance.sina.com.cn/roll/2024-03-{1 + number:02d}/doc-ihexo{number:010d}.shtml"
 
 
+IMAGE_HOST = "https://n.sinaimg.cn/hexo"  # served by the mirror, as the recorded pages are
+IMAGES = {"red.png": png(40, 30, (200, 0, 0)), "blue.png": png(30, 40, (0, 0, 200))}
+
+
+def add_image(fixtures: Path, name: str) -> str:
+    """Serve an image from the mirror under a real image host; return its URL."""
+    url = f"{IMAGE_HOST}/{name}"
+    (fixtures / f"image-{name}").write_bytes(IMAGES[name])
+    record = {"url": url, "file": f"image-{name}", "headers": {"Content-Type": "image/png"}}
+    (fixtures / f"image-{name}.json").write_text(json.dumps(record), encoding="utf-8")
+    return url
+
+
+@dataclass
+class Archive:
+    """What the crawl wrote: the posts folder and the local images beside it."""
+
+    posts: Path
+    images: Path
+
+
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A real crawl of the mirror: the recorded Sina pages and the hostile ones."""
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Archive:
+    """A real crawl (`scrapy demo`, local images on) of a mirror of the recorded Sina pages
+    and the hostile ones, under their real URLs."""
     fixtures = tmp_path_factory.mktemp("mirror")
     shutil.copytree(FIXTURES / "sites" / "sina", fixtures, dirs_exist_ok=True)
     urls = [
@@ -87,16 +111,27 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for record in sorted(fixtures.glob("*.json"))
         if not record.name.startswith("roll-")
     ]
+    images = [add_image(fixtures, name) for name in IMAGES]
     for number, title in enumerate(HOSTILE_TITLES):
-        page = PAGE.format(title=html.escape(title), day=1 + number, minute=number, number=number)
+        image = f'<p><img src="{images[number % 2]}" alt="图"></p>' if number % 3 == 0 else ""
+        page = PAGE.format(
+            title=html.escape(title), day=1 + number, minute=number, number=number, image=image
+        )
         add_page(fixtures, f"hostile-{number}", hostile_url(number), page)
         urls.append(hostile_url(number))
+    (fixtures / "roll-1686-page-1.json").write_bytes(roll_page(*urls).body)
+    (fixtures / "roll-1686-page-2.json").unlink()
     root = tmp_path_factory.mktemp("archive")
-    with mirror_of(fixtures, scripted={"1686_1": roll_page(*urls)}) as mirror:
-        run = crawl(mirror, root)
-    assert run.process.returncode == 0, run.log
-    assert run.stat("markdown/written") == len(urls), run.log
-    return root
+    run = scrapy(
+        "demo", *FAST,
+        "-s", f"DEMO_FIXTURES_DIR={fixtures}",
+        "-s", f"MARKDOWN_EXPORT_DIR={root / 'posts'}",
+        "-s", "ARCHIVE_IMAGES_ENABLED=True",
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert run.stat("markdown/written") == len(urls), run.stderr
+    assert run.stat("file_status_count/downloaded") == len(IMAGES), run.stderr
+    return Archive(root / "posts", root / "images")
 
 
 @dataclass
@@ -119,21 +154,21 @@ def posts_of(built: Build) -> list[Post]:
     return posts
 
 
-def built(name: str, archive: Path, tmp_path_factory: pytest.TempPathFactory) -> Build:
+def built(name: str, archive: Archive, tmp_path_factory: pytest.TempPathFactory) -> Build:
     """The archive built by one site's Hexo and theme; the build itself must succeed."""
-    site = build(name, archive, tmp_path_factory.mktemp(name) / "site")
+    site = build(name, archive.posts, tmp_path_factory.mktemp(name) / "site", archive.images)
     assert site.returncode == 0, site.log
     return site
 
 
 @pytest.fixture(scope="module")
-def volantis(archive: Path, tmp_path_factory: pytest.TempPathFactory) -> Build:
+def volantis(archive: Archive, tmp_path_factory: pytest.TempPathFactory) -> Build:
     """Hexo 8.1.2 with hexo-theme-volantis 6.8.3."""
     return built("hexo8-volantis", archive, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
-def landscape(archive: Path, tmp_path_factory: pytest.TempPathFactory) -> Build:
+def landscape(archive: Archive, tmp_path_factory: pytest.TempPathFactory) -> Build:
     """Hexo 7.3.0 with hexo-theme-landscape 1.1.0, Hexo's default theme."""
     return built("hexo7-landscape", archive, tmp_path_factory)
 
@@ -202,7 +237,29 @@ def site_path(site: Build, post: Post) -> str:
 
 def test_no_script_from_a_title_runs_in_a_browser(volantis: Build) -> None:
     paths = ["/", "/archives/", *(site_path(volantis, post) for post in posts_of(volantis))]
-    with served(volantis.public) as origin:
-        dom = {path: browser_dom(origin + path) for path in paths}
+    with served(volantis.public) as site:
+        dom = {path: browser_dom(site.origin + path) for path in paths}
     assert all("</html>" in page for page in dom.values())  # each page loaded and ran
     assert [path for path, page in dom.items() if re.search(r"<html[^>]*data-pwned", page)] == []
+
+
+def test_the_local_images_load_in_a_browser_from_the_site_itself(volantis: Build) -> None:
+    with_images = [
+        post
+        for post in posts_of(volantis)
+        if str(frontmatter.load(post.document)["headimg"]).startswith("/images/")
+    ]
+    assert len(with_images) == len(range(0, len(HOSTILE_TITLES), 3))
+    sources = {
+        image.get("src")
+        for post in with_images
+        for image in parse(post_page(volantis, post.document, post.date)).iter("img")
+        if (image.get("src") or "").startswith("/images/")
+    }
+    assert {(volantis.public / str(src).lstrip("/")).read_bytes() for src in sources} == set(
+        IMAGES.values()
+    )
+    with served(volantis.public) as site:
+        for post in with_images:
+            browser_dom(site.origin + site_path(volantis, post))
+    assert sources <= {path for path, status in site.answered if status == 200}

@@ -55,9 +55,9 @@ def setup(tmp_path: Path) -> Iterator[Setup]:
     empty.mkdir()
     fixtures = tmp_path / "mirror"
     shutil.copytree(FIXTURES / "sites" / "sina", fixtures)
-    for page in fixtures.glob("*.html"):  # only the two articles below are listed
-        page.unlink()
-        page.with_suffix(".json").unlink()
+    for saved in fixtures.glob("*.html"):  # only the two articles below are listed
+        saved.unlink()
+        saved.with_suffix(".json").unlink()
     with (
         serve(Mirror(empty)) as images,
         mirror_of(fixtures, scripted={"1686_1": roll_page(*URLS)}) as mirror,
