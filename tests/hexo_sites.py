@@ -71,13 +71,26 @@ class Build:
         return [line for line in self.log.splitlines() if "ERROR" in line]
 
 
-def build(site: str, archive: Path, folder: Path, images: Path | None = None) -> Build:
+def build(
+    site: str,
+    archive: Path,
+    folder: Path,
+    images: Path | None = None,
+    *,
+    timezone: str = "",
+    reader_time_zone: str = READER_TIME_ZONE,
+) -> Build:
     """Build the archive with the site's Hexo and theme, in `folder`, as a user would:
-    the archive as `source/_posts`, its local images (if any) as `source/images`."""
+    the archive as `source/_posts`, its local images (if any) as `source/images`, Hexo's
+    `timezone` setting as given and the process's `TZ` the reader's."""
     source = installed(site)
     folder.mkdir(parents=True)
     for name in ("package.json", "_config.yml", *(p.name for p in source.glob("_config.*.yml"))):
         shutil.copy(source / name, folder / name)
+    config = (folder / "_config.yml").read_text(encoding="utf-8")
+    (folder / "_config.yml").write_text(
+        config.replace("\ntimezone: ''\n", f"\ntimezone: '{timezone}'\n"), encoding="utf-8"
+    )
     (folder / "node_modules").symlink_to(source / "node_modules")
     shutil.copytree(archive, folder / "source" / "_posts")
     if images is not None:
@@ -86,7 +99,7 @@ def build(site: str, archive: Path, folder: Path, images: Path | None = None) ->
     environment = {
         **os.environ,
         "PATH": f"{binaries}{os.pathsep}{os.environ['PATH']}",
-        "TZ": READER_TIME_ZONE,
+        "TZ": reader_time_zone,
     }
     process = subprocess.run(
         [str(binaries / "hexo"), "generate"],

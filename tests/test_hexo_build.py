@@ -18,6 +18,7 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import frontmatter
 import pytest
@@ -71,7 +72,7 @@ PAGE = """<!DOCTYPE html>
 {image}
 </div></div></body></html>
 """
-SITES = ["hexo8-volantis", "hexo7-landscape"]
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 def hostile_url(number: int) -> str:
@@ -263,3 +264,22 @@ def test_the_local_images_load_in_a_browser_from_the_site_itself(volantis: Build
         for post in with_images:
             browser_dom(site.origin + site_path(volantis, post))
     assert sources <= {path for path, status in site.answered if status == 200}
+
+
+def test_hexo_timezone_setting_reads_the_gmt_dates_as_beijing_clock_times(
+    archive: Archive, tmp_path: Path
+) -> None:
+    # The README's advice, checked: with `timezone: Asia/Shanghai` (and the machine on UTC)
+    # a post published at 07:xx Beijing time, 23:xx GMT the day before, is filed that day.
+    site = build(
+        "hexo7-landscape", archive.posts, tmp_path / "site",
+        timezone="Asia/Shanghai", reader_time_zone="UTC",
+    )  # fmt: skip
+    assert site.returncode == 0, site.log
+    early = [post for post in posts_of(site) if post.date.astimezone(BEIJING).hour == 7]
+    assert len(early) == len(HOSTILE_TITLES)
+    for post in early:
+        day = post.date.strftime("%Y/%m/%d")  # the GMT day: not the readers'
+        assert day != post.date.astimezone(BEIJING).strftime("%Y/%m/%d")
+        title = post.document.relative_to(site.posts).with_suffix("")
+        assert (site.public / day / title / "index.html").is_file()
