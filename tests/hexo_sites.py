@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -203,6 +204,12 @@ class SiteHandler(SimpleHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         """Stay quiet."""
+
+
+def browser_doms(urls: list[str]) -> dict[str, str]:
+    """Load pages in headless Chromium, two at a time; return each one's final DOM."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(zip(urls, pool.map(browser_dom, urls), strict=True))
 
 
 def browser_dom(url: str) -> str:

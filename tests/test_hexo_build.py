@@ -28,7 +28,7 @@ from tests.documents import FIXTURES, scrapy
 from tests.hexo_sites import (
     Build,
     broken_links,
-    browser_dom,
+    browser_doms,
     build,
     pages,
     parse,
@@ -237,9 +237,14 @@ def site_path(site: Build, post: Post) -> str:
 
 
 def test_no_script_from_a_title_runs_in_a_browser(volantis: Build) -> None:
-    paths = ["/", "/archives/", *(site_path(volantis, post) for post in posts_of(volantis))]
+    # The home and archive pages list every hostile title; each post page shows its own
+    # and its neighbours'. The posts whose titles held markup or quotes, and those pages.
+    marked = [post for post in posts_of(volantis) if set(post.title) & set("＜＞＂＇\"'")]
+    assert len(marked) >= 6
+    paths = ["/", "/archives/", *(site_path(volantis, post) for post in marked)]
     with served(volantis.public) as site:
-        dom = {path: browser_dom(site.origin + path) for path in paths}
+        loaded = browser_doms([site.origin + path for path in paths])
+    dom = {path: loaded[site.origin + path] for path in paths}
     assert all("</html>" in page for page in dom.values())  # each page loaded and ran
     assert [path for path, page in dom.items() if re.search(r"<html[^>]*data-pwned", page)] == []
 
@@ -261,8 +266,7 @@ def test_the_local_images_load_in_a_browser_from_the_site_itself(volantis: Build
         IMAGES.values()
     )
     with served(volantis.public) as site:
-        for post in with_images:
-            browser_dom(site.origin + site_path(volantis, post))
+        browser_doms([site.origin + site_path(volantis, post) for post in with_images])
     assert sources <= {path for path, status in site.answered if status == 200}
 
 
