@@ -299,7 +299,7 @@ def test_a_state_that_cannot_record_the_move_keeps_both_names_until_the_next_sta
     }
 
 
-def test_the_new_names_need_no_state_to_avoid_a_duplicate(tmp_path: Path) -> None:
+def test_a_percent_title_is_written_under_its_full_width_name_once(tmp_path: Path) -> None:
     extra = dataclasses.replace(ARTICLES[0], body_html="<p>更新。</p>")
     crawler = get_crawler(
         settings_dict={"MARKDOWN_EXPORT_DIR": str(tmp_path), "ARCHIVE_ENABLED": False}
