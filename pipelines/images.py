@@ -31,10 +31,10 @@ from scrapy.pipelines.files import FilesPipeline, FilesStoreProtocol, FSFilesSto
 from scrapy.pipelines.media import FileInfoOrError, MediaPipeline
 
 from crawler import stats
+from crawler.archive.files import write_atomically
 from crawler.archive.state import archive_root
 from crawler.common.html import parse_fragment, serialize_fragment
 from crawler.common.urls import https_url
-from pipelines.export import write_atomically
 
 logger = logging.getLogger(__name__)
 

@@ -17,9 +17,10 @@ from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.test import get_crawler
 
 from crawler.archive.document import format_article
+from crawler.archive.files import write_atomically
 from crawler.archive.names import safe_name
 from crawler.items import Article
-from pipelines.export import MarkdownExportPipeline, article_folder, write_atomically
+from pipelines.export import MarkdownExportPipeline, article_folder
 
 BEIJING = timezone(timedelta(hours=8))
 SINA_1686 = ("金融", "新浪财经", "新浪财经－国內")

@@ -21,6 +21,7 @@ from crawler.archive.extension import ArchiveExtension
 from crawler.archive.names import WINDOWS_RESERVED_NAMES, hexo_safe_name, safe_name
 from crawler.archive.rename import NAMES_LISTING, rename_to_hexo_safe
 from crawler.archive.state import ArchiveState
+from crawler.archive.state import open_state as open_for_a_run
 from crawler.common.text import squash
 from crawler.items import Article
 from pipelines import export
@@ -229,6 +230,25 @@ def test_a_rename_killed_after_the_link_is_finished_by_the_next_start(
     assert not old.exists() and new.is_file()
     assert len(documents(tmp_path)) == len(TITLES)
     assert str(new.relative_to(tmp_path)) in state_paths(tmp_path).values()
+
+
+def test_a_killed_move_adopted_by_the_next_start_leaves_one_record_per_article(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_old_archive(tmp_path, monkeypatch)
+    [old] = [path for path in documents(tmp_path) if path.name == "_CON.md"]
+    old.with_name("CON_.md").hardlink_to(old)  # killed here, before the record moved
+    # The start after a killed run records the files the state does not know.
+    open_for_a_run(tmp_path, tmp_path / ".archive" / "state.db", adopt_unknown=True).close()
+    assert any(key.startswith("file:") for key in state_paths(tmp_path))
+    state = ArchiveState.open(tmp_path / ".archive" / "state.db")
+    rename_to_hexo_safe(state, tmp_path)
+    state.close()
+    paths = state_paths(tmp_path)
+    assert sorted(paths.values()) == sorted(
+        str(path.relative_to(tmp_path)) for path in documents(tmp_path)
+    )
+    assert len(paths) == len(TITLES) and not any(key.startswith("file:") for key in paths)
 
 
 def test_a_safe_name_held_by_another_article_gets_a_suffix(

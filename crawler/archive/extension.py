@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 from typing import Self
 
@@ -12,7 +11,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from crawler.archive.rename import rename_to_hexo_safe
-from crawler.archive.state import ArchiveState, archive_root, state_path
+from crawler.archive.state import ArchiveState, archive_root, open_state, state_path
 
 logger = logging.getLogger(__name__)
 
@@ -43,17 +42,13 @@ class ArchiveExtension:
         return extension
 
     def open(self) -> None:
-        """Open the state; rebuild it from the archive's files if it was lost; rename old names."""
-        lost = not self.state_path.exists()
-        started = time.monotonic()
-        self.state = ArchiveState.open(self.state_path, self.timeout)
-        if lost and self.root.is_dir():
-            added = self.state.rebuild_from_files(self.root)
-            if added:
-                logger.warning(
-                    "Archive state %s was missing: rebuilt from %d files in %.1fs",
-                    self.state_path, added, time.monotonic() - started,
-                )  # fmt: skip
+        """Open the state; rebuild it from the archive's files if it was lost; rename old names.
+
+        A run under the archive lock has done that already, before its first request
+        (crawler/archive/run.py); here it costs a look at one row, and at the mark of the
+        naming rules (crawler/archive/rename.py: older names are moved once).
+        """
+        self.state = open_state(self.root, self.state_path, self.timeout)
         rename_to_hexo_safe(self.state, self.root)
 
     def spider_opened(self) -> None:

@@ -66,7 +66,12 @@ def move(state: ArchiveState, root: Path, path: Path) -> bool:
     if not target.exists():
         os.link(path, target)  # atomic, and never over another file
     if record is not None:
-        state.record(replace(record, path=str(target.relative_to(root))))
+        moved = str(target.relative_to(root))
+        # A start after a killed move may have adopted the new name as a file it did not
+        # know (a `file:` record): this record takes its place.
+        holder = state.lookup_path(moved)
+        adopted = holder.key if holder and holder.key.startswith("file:") else None
+        state.record(replace(record, path=moved), replaces=adopted)
     path.unlink()
     return True
 
