@@ -65,7 +65,9 @@ METAREFRESH_ENABLED = False
 ITEM_PIPELINES = {
     "pipelines.body.ArticleBodyPipeline": 100,
     "pipelines.validate.ValidatePipeline": 300,
+    "pipelines.titles.SafeTitlePipeline": 400,
     "pipelines.dedupe.CrossSourceDedupePipeline": 800,
+    "pipelines.images.ArchiveImagesPipeline": 850,  # off unless ARCHIVE_IMAGES_ENABLED
     "pipelines.export.MarkdownExportPipeline": 900,
 }
 EXTENSIONS = {
@@ -84,12 +86,24 @@ MARKDOWN_EXPORT_ENABLED = True
 MARKDOWN_EXPORT_DIR = "output"
 MARKDOWN_EXTRA_FIELDS: list[str] = []  # any of: url, media_source, editor, doc_id
 
+# Titles written with `<`, `>` and attribute break-outs in safe forms, for themes (Volantis)
+# that write titles into their pages unescaped (pipelines/titles.py).
+HEXO_SAFE_TITLES_ENABLED = True
+
 # The archive state: what the archive holds, so scheduled runs fetch only what changed.
 ARCHIVE_ENABLED = True
 ARCHIVE_STATE_PATH = ""  # default: <MARKDOWN_EXPORT_DIR>/.archive/state.db
 ARCHIVE_STATE_TIMEOUT = 30.0  # seconds a state write waits for another connection's lock
 # Sweep temporary files and check the whole state at this start, as after a crash.
 ARCHIVE_FULL_CHECK = False
+
+# Local copies of each article's images in the site (pipelines/images.py); off: the seed
+# format links to the news sites' images.
+ARCHIVE_IMAGES_ENABLED = False
+ARCHIVE_IMAGES_DIR = ""  # default: `images` beside MARKDOWN_EXPORT_DIR (Hexo's source/images)
+ARCHIVE_IMAGES_URL = "/images/"  # where the site serves ARCHIVE_IMAGES_DIR
+ARCHIVE_IMAGES_MAX_BYTES = 10 * 1024 * 1024  # a larger image keeps its remote URL
+ARCHIVE_IMAGES_MAX_PER_ARTICLE = 50
 
 # `scrapy refresh`: which spiders to run ("name arg=value ..."; empty: every spider that
 # declares itself a refresh source) and how many logged errors still count as a good run.

@@ -11,6 +11,7 @@ LISTED_UNCHANGED = "archive/listed_unchanged"
 STATE_ERRORS = "archive/state_errors"
 ARCHIVED_BY_ANOTHER_SOURCE = "archive/archived_by_another_source"
 DROPPED = "item_dropped_count"  # Scrapy's own
+IMAGES_KEPT_REMOTE = "images/kept_remote"  # ARCHIVE_IMAGES_ENABLED: images not stored locally
 
 # Per spider, under its prefix.
 LIST_REQUEST_FAILURES = "list/request_failures"
