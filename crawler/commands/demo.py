@@ -12,7 +12,6 @@ from scrapy.utils.conf import closest_scrapy_cfg
 
 from crawler.archive.run import run_under_lock
 from crawler.commands import check_command_settings
-from crawler.mirror import Mirror, routed_to, serve
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +34,10 @@ class Command(ScrapyCommand):
             fixtures = Path(closest_scrapy_cfg()).parent / fixtures
         if not fixtures.is_dir():
             raise UsageError(f"DEMO_FIXTURES_DIR {fixtures} is not a folder", print_help=False)
+        # Imported here, not at the top: Scrapy imports every command at every start, and
+        # the mirror (an HTTP server, Scrapy's HTTP handler) is this command's alone.
+        from crawler.mirror import Mirror, routed_to, serve  # noqa: PLC0415
+
         mirror = Mirror(fixtures, real_urls=True)
         mirror.load_pages()
         with serve(mirror):
