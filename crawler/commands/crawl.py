@@ -9,6 +9,7 @@ from scrapy.exceptions import UsageError
 
 from crawler.archive.run import run_under_lock
 from crawler.commands import check_spider_arguments
+from crawler.distributed import make_coordinator
 
 
 class Command(ScrapyCrawlCommand):
@@ -23,5 +24,6 @@ class Command(ScrapyCrawlCommand):
             except (TypeError, ValueError) as error:
                 raise UsageError(str(error), print_help=False) from None
         assert self.settings is not None
+        make_coordinator(self.settings)  # with REDIS_URL: workers fetch the articles
         status = run_under_lock(self.settings, lambda: super(Command, self).run(args, opts))
         self.exitcode = status or self.exitcode

@@ -18,6 +18,7 @@ from scrapy.spiderloader import get_spider_loader
 from crawler import stats as names
 from crawler.archive.run import LOCKED_EXIT_STATUS, run_under_lock
 from crawler.commands import check_spider_arguments
+from crawler.distributed import make_coordinator
 
 logger = logging.getLogger(__name__)
 
@@ -137,6 +138,7 @@ class Command(ScrapyCommand):
             raise UsageError("refresh takes no arguments; configure REFRESH_SOURCES")
         assert self.settings is not None and self.crawler_process is not None
         process = self.crawler_process
+        make_coordinator(self.settings)  # with REDIS_URL: workers fetch the articles
         sources = read_sources(self.settings)
         for source in sources:
             check_source(self.settings, source)
