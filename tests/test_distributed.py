@@ -7,14 +7,19 @@ REDIS_URL set, the workers are `scrapy worker sina` child processes.
 
 from __future__ import annotations
 
+import hashlib
+import signal
 import sqlite3
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import redis
 
 from crawler.mirror import Mirror
-from tests.crawling import Crawl, crawl, mirror_of
+from tests.crawling import Crawl, crawl, mirror_of, refresh, start_crawl
 from tests.distributed import coordinator_settings, redis_server, start_worker, stop
 
 pytestmark = pytest.mark.component
@@ -93,3 +98,114 @@ def test_two_workers_and_a_coordinator_give_the_files_and_state_of_one_process(
     for name in ("markdown/written", "sina/list/pages", "downloader/response_status_count/200"):
         assert result.stat(name) == single.stat(name), name
     assert result.stat("distributed/queued") == result.stat("distributed/outcomes/article") == 6
+
+
+def when(condition: Callable[[], bool], action: Callable[[], None], timeout: float = 60) -> None:
+    """In a thread: wait until `condition` holds, then do `action` (while a crawl runs here)."""
+
+    def watch() -> None:
+        deadline = time.monotonic() + timeout
+        while not condition() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        action()
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def test_a_worker_killed_mid_run_loses_nothing_the_next_run_completes_the_archive(
+    fixtures: Path, tmp_path: Path, redis_url: str
+) -> None:
+    archive = tmp_path / "many"
+    with mirror_of(fixtures) as mirror:
+        expected = archive_contents(crawl(mirror, tmp_path / "single", "-a", "max_pages=2").archive)
+        mirror.requests.clear()
+        mirror.page_delay = 1.0  # so that the kill comes with requests in flight
+        doomed = start_worker(mirror, redis_url, tmp_path / "doomed.log")
+        workers = [doomed]
+
+        def kill_and_replace() -> None:
+            doomed.send_signal(signal.SIGKILL)  # its requests in flight are lost with it
+            workers.append(start_worker(mirror, redis_url, tmp_path / "other.log"))
+
+        when(lambda: bool(article_requests(mirror)), kill_and_replace)
+        try:
+            first = distributed_crawl(
+                mirror, archive, redis_url, "-a", "max_pages=2", idle_timeout=3
+            )
+            assert first.stats["finish_reason"] == "unfinished", first.log
+            assert 0 < first.stat("distributed/unfinished") <= 6
+            assert len(archive_contents(archive)) == 6 - first.stat("distributed/unfinished")
+            assert "with requests without an outcome" not in first.log
+            assert "ending the run unfinished (the next run fetches them again)" in first.log
+            second = distributed_crawl(mirror, archive, redis_url, "-a", "max_pages=2")
+        finally:
+            for worker in workers:
+                stop(worker)
+    assert second.stats["finish_reason"] == "finished", second.log
+    assert "Channel 1686: the last run did not finish; resuming" in second.log
+    assert archive_contents(archive) == expected
+    assert second.stat("markdown/written") == first.stat("distributed/unfinished")
+
+
+def state_agrees_with_files(archive: Path) -> None:
+    """Assert that each article the state records is in its file, whole, with that hash."""
+    connection = sqlite3.connect(archive / ".archive" / "state.db")
+    try:
+        rows = list(connection.execute("SELECT path, content_hash FROM articles"))
+    finally:
+        connection.close()
+    assert len({path for path, _ in rows}) == len(rows)
+    for path, content_hash in rows:
+        assert hashlib.sha256((archive / path).read_bytes()).hexdigest() == content_hash
+
+
+def test_a_coordinator_killed_mid_run_leaves_a_consistent_archive(
+    fixtures: Path, tmp_path: Path, redis_url: str
+) -> None:
+    archive = tmp_path / "many"
+    with mirror_of(fixtures) as mirror:
+        expected = archive_contents(crawl(mirror, tmp_path / "single", "-a", "max_pages=2").archive)
+        mirror.requests.clear()
+        mirror.page_delay = 0.5  # so that the kill comes with requests in flight
+        worker = start_worker(mirror, redis_url, tmp_path / "worker.log")
+        try:
+            coordinator = start_crawl(
+                mirror, archive, *coordinator_settings(redis_url), "-a", "max_pages=2"
+            )
+            deadline = time.monotonic() + 60
+            while len(archive_contents(archive)) < 2 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            coordinator.send_signal(signal.SIGKILL)
+            coordinator.communicate(timeout=30)
+            left = archive_contents(archive)
+            whole = {name: data for name, data in left.items() if not Path(name).name[0] == "."}
+            assert 2 <= len(whole) < 6
+            assert whole.items() <= expected.items()  # whole files only, each as it should be
+            state_agrees_with_files(archive)
+            again = distributed_crawl(mirror, archive, redis_url, "-a", "max_pages=2")
+        finally:
+            stop(worker)
+    assert again.stats["finish_reason"] == "finished", again.log
+    assert archive_contents(archive) == expected
+    state_agrees_with_files(archive)
+
+
+def test_a_refresh_with_nothing_new_queues_nothing(
+    fixtures: Path, tmp_path: Path, redis_url: str
+) -> None:
+    archive = tmp_path / "archive"
+    with mirror_of(fixtures) as mirror:
+        worker = start_worker(mirror, redis_url, tmp_path / "worker.log")
+        try:
+            first = distributed_crawl(mirror, archive, redis_url)
+        finally:
+            stop(worker)
+        assert first.stat("distributed/queued") == 3, first.log
+        mirror.requests.clear()
+        # No worker is running: a request queued now would wait for the timeout and fail.
+        again = refresh(mirror, archive, *coordinator_settings(redis_url, idle_timeout=5))
+    assert again.process.returncode == 0, again.log
+    assert again.process.stdout.startswith("refresh: 0 new, 0 updated, 3 unchanged, 0 dropped")
+    assert again.stat("distributed/queued") == 0
+    assert article_requests(mirror) == {}
+    assert redis.Redis.from_url(redis_url).llen("sina:requests") == 0
