@@ -178,7 +178,7 @@ def test_a_coordinator_killed_mid_run_leaves_a_consistent_archive(
             coordinator.send_signal(signal.SIGKILL)
             coordinator.communicate(timeout=30)
             left = archive_contents(archive)
-            whole = {name: data for name, data in left.items() if not Path(name).name[0] == "."}
+            whole = {name: data for name, data in left.items() if Path(name).name[0] != "."}
             assert 2 <= len(whole) < 6
             assert whole.items() <= expected.items()  # whole files only, each as it should be
             state_agrees_with_files(archive)
