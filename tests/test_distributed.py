@@ -19,7 +19,8 @@ import pytest
 import redis
 
 from crawler.mirror import Mirror
-from tests.crawling import Crawl, crawl, mirror_of, refresh, start_crawl
+from pipelines.body import ArticleBodyPipeline
+from tests.crawling import Crawl, add_page, crawl, mirror_of, refresh, roll_page, start_crawl
 from tests.distributed import coordinator_settings, redis_server, start_worker, stop
 
 pytestmark = pytest.mark.component
@@ -75,12 +76,20 @@ def distributed_crawl(
 
 
 def test_two_workers_and_a_coordinator_give_the_files_and_state_of_one_process(
-    fixtures: Path, tmp_path: Path, redis_url: str
+    fixtures: Path, tmp_path: Path, redis_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with mirror_of(fixtures) as mirror:
         single = crawl(mirror, tmp_path / "single", "-a", "max_pages=2")
         assert single.process.returncode == 0, single.log
         mirror.requests.clear()
+        # The coordinator runs here: note any body stage it runs (the workers ran them all).
+        bodies_here: list[object] = []
+        cleaned = ArticleBodyPipeline.process_item
+        monkeypatch.setattr(
+            ArticleBodyPipeline,
+            "process_item",
+            lambda stage, item: bodies_here.append(item) or cleaned(stage, item),
+        )
         workers = [start_worker(mirror, redis_url, tmp_path / f"worker-{n}.log") for n in (1, 2)]
         try:
             result = distributed_crawl(mirror, tmp_path / "many", redis_url, "-a", "max_pages=2")
@@ -98,6 +107,7 @@ def test_two_workers_and_a_coordinator_give_the_files_and_state_of_one_process(
     for name in ("markdown/written", "sina/list/pages", "downloader/response_status_count/200"):
         assert result.stat(name) == single.stat(name), name
     assert result.stat("distributed/queued") == result.stat("distributed/outcomes/article") == 6
+    assert bodies_here == []
 
 
 def when(condition: Callable[[], bool], action: Callable[[], None], timeout: float = 60) -> None:
@@ -209,3 +219,42 @@ def test_a_refresh_with_nothing_new_queues_nothing(
     assert again.stat("distributed/queued") == 0
     assert article_requests(mirror) == {}
     assert redis.Redis.from_url(redis_url).llen("sina:requests") == 0
+
+
+BROKEN = "https://finance.sina.com.cn/roll/2024-01-02/doc-i{}.shtml"
+NO_TITLE = """<html><head><meta charset="utf-8">
+<meta property="article:published_time" content="2024-01-02T10:00:00+08:00"></head>
+<body><div class="article" id="artibody"><p>　　正文。</p></div></body></html>"""
+NOT_AN_ARTICLE = """<html><head><meta charset="utf-8"><title>新浪财经首页</title></head>
+<body><ul><li><a href="/a.shtml">一条新闻</a></li></ul></body></html>"""
+
+
+def test_every_failure_is_an_outcome_counted_by_the_coordinator_as_one_process_counts_it(
+    fixtures: Path, tmp_path: Path, redis_url: str
+) -> None:
+    add_page(fixtures, "no-title", BROKEN.format("notitle"), NO_TITLE)
+    add_page(fixtures, "not-article", BROKEN.format("notarticle"), NOT_AN_ARTICLE)
+    broken = roll_page(*(BROKEN.format(name) for name in ("notitle", "notarticle", "missing")))
+    counted = (
+        "validate/dropped/no_title", "sina/article/extraction_errors",
+        "sina/article/request_failures", "item_dropped_count", "markdown/written",
+    )  # fmt: skip
+    with mirror_of(fixtures, {"1686_2": broken}) as mirror:
+        single = refresh(mirror, tmp_path / "single", "-s", "REFRESH_SOURCES=sina max_pages=2")
+        worker = start_worker(mirror, redis_url, tmp_path / "worker.log")
+        try:
+            many = refresh(
+                mirror, tmp_path / "many", *coordinator_settings(redis_url),
+                "-s", "REFRESH_SOURCES=sina max_pages=2",
+            )  # fmt: skip
+        finally:
+            stop(worker)
+    assert [single.stat(name) for name in counted] == [1, 1, 1, 1, 3]
+    assert [many.stat(name) for name in counted] == [single.stat(name) for name in counted]
+    assert many.stat("distributed/outcomes/dropped") == 1
+    assert many.stat("distributed/outcomes/no_article") == 1
+    assert many.stat("distributed/outcomes/failed") == 1
+    # The refresh's verdict is one process's: one failed request is an error.
+    assert many.process.returncode == single.process.returncode == 1
+    assert many.process.stdout.split(" in ")[0] == single.process.stdout.split(" in ")[0]
+    assert "Worker outcome <" in many.log and "HTTP 404" in many.log
