@@ -85,11 +85,12 @@ def test_two_workers_and_a_coordinator_give_the_files_and_state_of_one_process(
         # The coordinator runs here: note any body stage it runs (the workers ran them all).
         bodies_here: list[object] = []
         cleaned = ArticleBodyPipeline.process_item
-        monkeypatch.setattr(
-            ArticleBodyPipeline,
-            "process_item",
-            lambda stage, item: bodies_here.append(item) or cleaned(stage, item),
-        )
+
+        def noted(stage: ArticleBodyPipeline, item: object) -> object:
+            bodies_here.append(item)
+            return cleaned(stage, item)
+
+        monkeypatch.setattr(ArticleBodyPipeline, "process_item", noted)
         workers = [start_worker(mirror, redis_url, tmp_path / f"worker-{n}.log") for n in (1, 2)]
         try:
             result = distributed_crawl(mirror, tmp_path / "many", redis_url, "-a", "max_pages=2")

@@ -93,6 +93,7 @@ def test_the_hand_back_pipeline_sends_the_article_with_its_request_number(redis_
     extension.expect(article, Request(article.url, meta={outcomes.TAG: ("run", "7")}))
     assert pipeline.process_item(article) is article
     (message,) = redis.Redis.from_url(redis_url).lrange("sina:outcomes", 0, -1)
+    assert isinstance(message, bytes)
     outcome = decode(message)
     assert outcome is not None
     assert (outcome.run, outcome.request, outcome.kind) == ("run", "7", outcomes.ARTICLE)
