@@ -8,19 +8,31 @@ REDIS_URL set, the workers are `scrapy worker sina` child processes.
 from __future__ import annotations
 
 import hashlib
+import itertools
+import json
 import signal
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 import redis
 
-from crawler.mirror import Mirror
+from crawler.mirror import Mirror, MirrorHandler, Route, mirror_path, serve
 from pipelines.body import ArticleBodyPipeline
-from tests.crawling import Crawl, add_page, crawl, mirror_of, refresh, roll_page, start_crawl
+from tests.crawling import (
+    Crawl,
+    ScriptedMirror,
+    add_page,
+    crawl,
+    mirror_of,
+    refresh,
+    roll_page,
+    start_crawl,
+)
 from tests.distributed import coordinator_settings, redis_server, start_worker, stop
 
 pytestmark = pytest.mark.component
@@ -259,3 +271,70 @@ def test_every_failure_is_an_outcome_counted_by_the_coordinator_as_one_process_c
     assert many.process.returncode == single.process.returncode == 1
     assert many.process.stdout.split(" in ")[0] == single.process.stdout.split(" in ")[0]
     assert "Worker outcome <" in many.log and "HTTP 404" in many.log
+
+
+POLITE_PAGE = """<html><head><meta charset="utf-8">
+<meta property="article:published_time" content="2026-11-28T08:{minute:02d}:00+08:00"></head>
+<body><h1 class="main-title">礼貌测试第{number}篇</h1>
+<div class="article" id="artibody"><p>　　第{number}篇的正文。</p></div></body></html>"""
+POLITE_URL = "https://finance.sina.com.cn/roll/2026-11-28/doc-ipolite{:04d}.shtml"
+
+
+class NotingHandler(MirrorHandler):
+    """The mirror's handler, noting when each article page was asked for, and by whom."""
+
+    seen: ClassVar[list[tuple[float, str, str]]] = []
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        if "/doc-i" in self.path:
+            self.seen.append((time.monotonic(), self.path, self.headers["User-Agent"]))
+        super().do_GET()
+
+
+def test_workers_together_keep_each_hosts_request_rate_and_obey_robots_txt(
+    fixtures: Path, tmp_path: Path, redis_url: str
+) -> None:
+    entries = []
+    for number in range(24):
+        add_page(
+            fixtures, f"polite-{number}", POLITE_URL.format(number),
+            POLITE_PAGE.format(minute=number, number=number),
+        )  # fmt: skip
+        entries.append(
+            {"docid": f"comos:polite{number:04d}", "url": POLITE_URL.format(number),
+             "intime": str(1795000000 + number)}
+        )  # fmt: skip
+    answer = {"result": {"status": {"code": 0, "msg": "succ"}, "data": entries}}
+    mirror = ScriptedMirror(fixtures, scripted={("1686", "1"): Route(json.dumps(answer).encode())})
+    mirror.load_pages()
+    blocked = mirror_path(POLITE_URL.format(7))
+    mirror.routes["/robots.txt"] = Route(
+        f"User-agent: *\nDisallow: {blocked}\n".encode(), "text/plain"
+    )
+    delay = 0.2
+    with serve(mirror, NotingHandler):
+        # Two requests at a time each, so that neither worker takes the whole queue at once.
+        settings = ("-s", f"DISTRIBUTED_HOST_DELAY={delay}", "-s", "CONCURRENT_REQUESTS=2")
+        workers = [
+            start_worker(mirror, redis_url, tmp_path / f"w{n}.log", *settings,
+                         "-s", f"USER_AGENT=worker-{n}")
+            for n in (1, 2)
+        ]  # fmt: skip
+        try:
+            result = distributed_crawl(mirror, tmp_path / "archive", redis_url)
+        finally:
+            for worker in workers:
+                stop(worker)
+    assert result.stats["finish_reason"] == "finished", result.log
+    # robots.txt: the page it forbids is not fetched, and its failure is the request's outcome.
+    assert blocked not in mirror.requests
+    assert result.stat("distributed/outcomes/failed") == 1
+    assert len(result.files()) == 23
+    seen = sorted(NotingHandler.seen)
+    assert len(seen) == 23
+    assert {agent for _, _, agent in seen} == {"worker-1", "worker-2"}  # both worked
+    gaps = [later[0] - earlier[0] for earlier, later in itertools.pairwise(seen)]
+    # Each request waited for the host's shared clock: never two at once, none early on
+    # the whole (a little jitter between two processes' sends aside).
+    assert min(gaps) > delay / 2, gaps
+    assert sum(gaps) >= 0.95 * delay * len(gaps), gaps
