@@ -13,7 +13,8 @@ from tests.documents import FIXTURES, ROOT
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 PROJECT_PREFIXES = (
     "MARKDOWN_", "SINA_", "DEMO_", "ARCHIVE_", "REFRESH_", "MISLABELLED_UTF8_",
-    "CHARSET_GUESS_", "RETRY_AFTER_", "RETRY_BACKOFF_", "FEED_FULLTEXT_",
+    "CHARSET_GUESS_", "RETRY_AFTER_", "RETRY_BACKOFF_", "FEED_FULLTEXT_", "DISTRIBUTED_",
+    "REDIS_URL",
 )  # fmt: skip
 
 

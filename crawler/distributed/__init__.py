@@ -10,7 +10,10 @@ keeping each host's request rate, all workers together, within DISTRIBUTED_HOST_
 
 from __future__ import annotations
 
+from redis.exceptions import RedisError
+from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings
+from scrapy_redis.connection import get_redis_from_settings
 
 COORDINATOR_EXTENSION = "crawler.distributed.coordinator.Coordinator"
 
@@ -18,6 +21,19 @@ COORDINATOR_EXTENSION = "crawler.distributed.coordinator.Coordinator"
 def is_distributed(settings: BaseSettings) -> bool:
     """Tell whether the settings name a Redis server: a distributed run."""
     return bool(settings.get("REDIS_URL"))
+
+
+def check_redis(settings: BaseSettings) -> None:
+    """Raise a usage error, before any request, if REDIS_URL cannot be reached."""
+    try:
+        server = get_redis_from_settings(settings)
+        server.ping()
+        server.close()
+    except (RedisError, ValueError) as error:
+        raise UsageError(
+            f"cannot reach Redis at REDIS_URL {settings.get('REDIS_URL')}: {error}",
+            print_help=False,
+        ) from None
 
 
 def add_component(settings: BaseSettings, name: str, path: str, order: int | None) -> None:
@@ -31,6 +47,7 @@ def make_coordinator(settings: BaseSettings) -> None:
     """With REDIS_URL set, make this crawl the coordinator of a distributed run (else nothing)."""
     if not is_distributed(settings):
         return
+    check_redis(settings)
     settings.set("SCHEDULER", "crawler.distributed.coordinator.CoordinatorScheduler", "cmdline")
     settings.set(
         "ITEM_PROCESSOR", "crawler.distributed.coordinator.CoordinatorItemProcessor", "cmdline"

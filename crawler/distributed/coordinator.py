@@ -47,6 +47,7 @@ QUEUED = "distributed/queued"
 RECEIVED = "distributed/outcomes"
 STALE = "distributed/stale_outcomes"
 LEFT_UNFINISHED = "distributed/unfinished"
+REDIS_ERRORS = "distributed/redis_errors"
 
 
 class Coordinator:
@@ -115,9 +116,14 @@ class Coordinator:
         """Take in what the workers sent; end the run when it is done, or stalled."""
         if self.closing or self.keys is None:
             return
-        while batch := cast(list[bytes] | None, self.server.lpop(self.keys.outcomes, BATCH)):
-            for data in batch:
-                await self.take(data)
+        try:
+            while batch := cast(list[bytes] | None, self.server.lpop(self.keys.outcomes, BATCH)):
+                for data in batch:
+                    await self.take(data)
+        except RedisError as error:  # no outcome comes in: the idle timeout runs on
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value(REDIS_ERRORS)
+            logger.error("Distributed run %s: cannot read the outcomes: %s", self.run, error)
         engine = self.crawler.engine
         assert engine is not None
         if not engine.spider_is_idle():  # discovery goes on: not stalled
