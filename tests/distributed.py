@@ -76,6 +76,15 @@ def start_worker(
     )  # fmt: skip
 
 
+def wait_until_working(*logs: Path, timeout: float = 60) -> None:
+    """Wait until each worker's log says its spider opened (it takes requests from then on)."""
+    deadline = time.monotonic() + timeout
+    for log in logs:
+        while not (log.exists() and "Spider opened" in log.read_text(encoding="utf-8")):
+            assert time.monotonic() < deadline, f"no worker started: {log}"
+            time.sleep(0.05)
+
+
 def stop(process: subprocess.Popen[bytes], how: signal.Signals = signal.SIGTERM) -> int:
     """Stop a child (SIGTERM: Scrapy's graceful shutdown) and return its exit status."""
     if process.poll() is None:
