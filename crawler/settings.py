@@ -92,6 +92,7 @@ REFRESH_MAX_ERRORS = 0
 # Sina Finance's roll API: point it at a mirror (or the offline demo) to crawl elsewhere.
 SINA_ROLL_API_URL = "https://feed.mix.sina.com.cn/api/roll/get"
 SINA_ROLL_PAGE_SIZE = 50
+SINA_ROLL_BACKFILL_MAX_PAGES = 5000  # list pages a channel's `-a since=` backfill reads at most
 SINA_ROLL_REFERER = "https://finance.sina.com.cn/"
 
 # `scrapy crawl feed`: an item's own HTML is the whole article (no page fetched) when it has
@@ -110,4 +111,4 @@ REDIS_URL = ""
 DISTRIBUTED_IDLE_TIMEOUT = 300.0  # seconds without an outcome before the run ends unfinished
 DISTRIBUTED_WORKER_MAX_IDLE = 0.0  # seconds a worker waits for work before it stops (0: ever)
 # Seconds between two requests to one host from all workers together (default DOWNLOAD_DELAY).
-DISTRIBUTED_HOST_DELAY = ""  # empty: DOWNLOAD_DELAY
+DISTRIBUTED_HOST_DELAY = None  # None: DOWNLOAD_DELAY

@@ -8,6 +8,7 @@ from scrapy.commands import BaseRunSpiderCommand
 from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
 
+from crawler.commands import check_command_settings
 from crawler.distributed import check_redis, is_distributed
 from crawler.distributed.worker import make_worker, worker_spider
 from crawler.spiders.archiving import ArchivingSpider
@@ -40,6 +41,7 @@ class Command(BaseRunSpiderCommand):
         if len(args) != 1:
             raise UsageError("scrapy worker takes one spider name", print_help=False)
         assert self.settings is not None and self.crawler_process is not None
+        check_command_settings(self.settings)
         if not is_distributed(self.settings):
             raise UsageError(
                 "scrapy worker needs REDIS_URL (e.g. -s REDIS_URL=redis://host:6379/0)",
