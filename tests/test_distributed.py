@@ -205,6 +205,11 @@ def test_a_worker_killed_mid_run_loses_nothing_the_next_run_completes_the_archiv
     assert second.stat("markdown/written") == first.stat("distributed/unfinished")
 
 
+def written(archive: Path) -> list[Path]:
+    """The article files a running crawl has written so far (not its temporary files)."""
+    return [path for path in archive.rglob("*.md") if not path.name.startswith(".")]
+
+
 def state_agrees_with_files(archive: Path) -> None:
     """Assert that each article the state records is in its file, whole, with that hash."""
     connection = sqlite3.connect(archive / ".archive" / "state.db")
@@ -224,18 +229,18 @@ def test_a_coordinator_killed_mid_run_leaves_a_consistent_archive(
     with mirror_of(fixtures) as mirror:
         expected = archive_contents(crawl(mirror, tmp_path / "single", "-a", "max_pages=2").archive)
         mirror.requests.clear()
-        mirror.page_delay = 0.5  # so that the kill comes with requests in flight
         # One page at a time, 0.5 s each: the kill comes with pages still to write.
+        mirror.page_delay = 0.5
         worker = start_worker(
             mirror, redis_url, tmp_path / "worker.log", "-s", "CONCURRENT_REQUESTS=1"
         )
         wait_until_working(tmp_path / "worker.log")
+        coordinator = start_crawl(
+            mirror, archive, *coordinator_settings(redis_url), "-a", "max_pages=2"
+        )
         try:
-            coordinator = start_crawl(
-                mirror, archive, *coordinator_settings(redis_url), "-a", "max_pages=2"
-            )
             deadline = time.monotonic() + 60
-            while len(archive_contents(archive)) < 2 and time.monotonic() < deadline:
+            while len(written(archive)) < 2 and time.monotonic() < deadline:
                 time.sleep(0.02)
             coordinator.send_signal(signal.SIGKILL)
             coordinator.communicate(timeout=30)
@@ -246,6 +251,8 @@ def test_a_coordinator_killed_mid_run_leaves_a_consistent_archive(
             state_agrees_with_files(archive)
             again = distributed_crawl(mirror, archive, redis_url, "-a", "max_pages=2")
         finally:
+            coordinator.kill()
+            coordinator.communicate(timeout=30)
             stop(worker)
     assert again.stats["finish_reason"] == "finished", again.log
     assert archive_contents(archive) == expected
