@@ -10,7 +10,8 @@ politeness limit would set the rate, not the workers), at the project's per-site
 concurrency (CONCURRENT_REQUESTS_PER_DOMAIN). Prints, per run: articles per second over the
 serving window (first to last article request the mirror saw) and over the coordinator's
 whole run, the coordinator's own CPU per article (from its first article request to its
-exit, start-up excluded), and the requests the mirror saw per article page (exactly 1).
+exit, start-up excluded) and the workers' (added up, over the same time), and the requests
+the mirror saw per article page (exactly 1).
 
     .venv/bin/python benchmarks/distributed_throughput.py [--articles 400] [--repeats 1]
 """
@@ -81,6 +82,7 @@ class Result:
     window: float  # first to last article request the mirror saw, seconds
     wall: float  # the coordinator's process, start to exit, seconds
     coordinator_cpu: float  # its CPU seconds from its first article request to its exit
+    workers_cpu: float  # the workers' CPU seconds over the same time, added up
     articles: int  # distinct article pages served
     requests: int  # article page requests served
 
@@ -112,12 +114,14 @@ def run(mirror: DistantMirror, redis_url: str, workers: int, folder: Path) -> Re
                 command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log
             )
             cpu_at_first, cpu_last = None, 0.0
+            workers_at_first, workers_last = 0.0, 0.0
             while child.poll() is None:
                 cpu_now = cpu_seconds(child.pid)
+                workers_now = sum(cpu_seconds(worker.pid) for worker in children)
                 if cpu_now:
-                    cpu_last = cpu_now
+                    cpu_last, workers_last = cpu_now, workers_now
                 if mirror.first and cpu_at_first is None:
-                    cpu_at_first = cpu_now
+                    cpu_at_first, workers_at_first = cpu_now, workers_now
                 time.sleep(0.02)
         wall = time.monotonic() - started
     finally:
@@ -129,6 +133,7 @@ def run(mirror: DistantMirror, redis_url: str, workers: int, folder: Path) -> Re
         window=mirror.last - mirror.first,
         wall=wall,
         coordinator_cpu=cpu_last - (cpu_at_first or 0.0),
+        workers_cpu=workers_last - workers_at_first,
         articles=len(mirror.served),
         requests=sum(mirror.served.values()),
     )
@@ -150,14 +155,16 @@ def main() -> None:
                 for workers in (1, 2):
                     result = run(mirror, redis_url, workers, folder / f"{repeat}-{workers}")
                     results.append(result)
+                    per_article = 1000 / max(result.articles, 1)  # ms an article, from s
                     print(
                         f"{workers} worker(s): status {result.status}, {result.articles} "
                         f"articles in {result.window:.1f}s: {result.rate:.1f} articles/s "
                         f"({result.articles / result.wall:.1f}/s over the coordinator's "
                         f"{result.wall:.1f}s); coordinator CPU "
-                        f"{1000 * result.coordinator_cpu / max(result.articles, 1):.2f} ms an "
-                        f"article; {result.requests / max(result.articles, 1):.3f} requests "
-                        f"an article ({result.requests} for {result.articles}); "
+                        f"{per_article * result.coordinator_cpu:.2f} ms an article, workers' "
+                        f"{per_article * result.workers_cpu:.1f} ms; "
+                        f"{per_article * result.requests / 1000:.3f} requests an article "
+                        f"({result.requests} for {result.articles}); "
                         f"{load_average()}",
                         flush=True,
                     )
