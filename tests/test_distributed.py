@@ -275,6 +275,7 @@ def test_a_refresh_with_nothing_new_queues_nothing(
         # No worker is running: a request queued now would wait for the timeout and fail.
         again = refresh(mirror, archive, *coordinator_settings(redis_url, idle_timeout=5))
     assert again.process.returncode == 0, again.log
+    assert "article requests go to sina:requests" in again.log  # it ran as the coordinator
     assert again.process.stdout.startswith("refresh: 0 new, 0 updated, 3 unchanged, 0 dropped")
     assert again.stat("distributed/queued") == 0
     assert article_requests(mirror) == {}
