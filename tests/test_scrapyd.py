@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,7 +28,7 @@ from crawler.archive.run import archive_lock
 from crawler.commands import check_spider_arguments
 from tests.crawling import FAST, crawl, mirror_of
 from tests.distributed import free_port
-from tests.documents import ROOT
+from tests.documents import ROOT, SINA_PAGES
 
 # What a copy of the project leaves out: installs, caches, the archive.
 NOT_COPIED = shutil.ignore_patterns(
@@ -130,6 +131,13 @@ def test_scrapyd_deploys_the_project_and_a_scheduled_sina_job_writes_the_archive
         assert deployed.returncode == 0, deployed.stderr
         assert '"status": "ok"' in deployed.stdout + deployed.stderr
         assert "sina" in call(url + "listspiders.json?project=crawler")["spiders"]
+        (egg,) = (tmp_path / "scrapyd" / "eggs" / "crawler").glob("*.egg")
+        with zipfile.ZipFile(egg) as contents:
+            names = set(contents.namelist())
+        assert "crawler/distributed/coordinator.py" in names
+        # The demo's pages are package data (through the crawler/demo/pages link).
+        assert {f"crawler/demo/pages/{page.name}" for page in SINA_PAGES} <= names
+        assert "crawler/demo/pages/roll-1686-page-1.json" in names
         settings = dict(pair.split("=", 1) for pair in FAST[1::2])
         settings["SINA_ROLL_API_URL"] = f"{mirror.origin}/api/roll/get"
         settings["MARKDOWN_EXPORT_DIR"] = str(archive)
