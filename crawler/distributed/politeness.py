@@ -9,6 +9,7 @@ from redis import Redis
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Request
+from scrapy.settings import BaseSettings
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy_redis.connection import get_redis_from_settings
 
@@ -25,6 +26,14 @@ local at = math.max(now, free)
 redis.call('SET', KEYS[1], tostring(at + delay), 'PX', math.ceil((at + delay - now) * 1000) + 1000)
 return tostring(at - now)
 """
+
+
+def host_delay(settings: BaseSettings) -> float:
+    """Seconds between two requests to one host from all workers: DISTRIBUTED_HOST_DELAY."""
+    configured = settings.get("DISTRIBUTED_HOST_DELAY")
+    if configured in (None, ""):
+        return settings.getfloat("DOWNLOAD_DELAY", 0.0)
+    return float(configured)
 
 
 class SharedHostDelayMiddleware:
@@ -45,12 +54,7 @@ class SharedHostDelayMiddleware:
         settings = crawler.settings
         if not settings.get("REDIS_URL"):
             raise NotConfigured("REDIS_URL is not set")
-        configured = settings.get("DISTRIBUTED_HOST_DELAY")
-        delay = (
-            float(configured)
-            if configured not in (None, "")
-            else settings.getfloat("DOWNLOAD_DELAY", 0.0)
-        )
+        delay = host_delay(settings)
         if delay <= 0:
             raise NotConfigured("DISTRIBUTED_HOST_DELAY is 0")
         return cls(get_redis_from_settings(settings), delay)

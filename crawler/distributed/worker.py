@@ -30,6 +30,7 @@ from twisted.python.failure import Failure
 from crawler.distributed import add_component, outcomes
 from crawler.distributed.keys import DUPEFILTER_KEY, OUTCOMES_KEY, QUEUE_KEY
 from crawler.distributed.outcomes import Outcome, StatsDelta, encode, request_tag
+from crawler.distributed.politeness import host_delay
 from crawler.items import Article
 from crawler.listing import Listing
 from crawler.pages import failure_reason
@@ -56,14 +57,19 @@ def make_worker(settings: BaseSettings) -> None:
     }
     for name, value in values.items():
         settings.set(name, value, priority="cmdline")
+    # The stages and the extension that need the archive are the coordinator's.
+    add_component(settings, "ITEM_PIPELINES", "pipelines.dedupe.CrossSourceDedupePipeline", None)
+    add_component(settings, "ITEM_PIPELINES", "pipelines.export.MarkdownExportPipeline", None)
+    add_component(settings, "EXTENSIONS", "crawler.archive.extension.ArchiveExtension", None)
     add_component(settings, "ITEM_PIPELINES", "crawler.distributed.worker.HandBackPipeline", 1000)
     add_component(settings, "EXTENSIONS", "crawler.distributed.worker.WorkerOutcomes", 200)
-    add_component(
-        settings,
-        "DOWNLOADER_MIDDLEWARES",
-        "crawler.distributed.politeness.SharedHostDelayMiddleware",
-        950,
-    )
+    if host_delay(settings) > 0:  # 0: no shared limit
+        add_component(
+            settings,
+            "DOWNLOADER_MIDDLEWARES",
+            "crawler.distributed.politeness.SharedHostDelayMiddleware",
+            950,
+        )
 
 
 class SpiderlessStats:
