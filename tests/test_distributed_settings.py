@@ -38,3 +38,9 @@ def test_a_worker_needs_redis_url() -> None:
     assert result.stderr.strip().endswith(
         "error: scrapy worker needs REDIS_URL (e.g. -s REDIS_URL=redis://host:6379/0)"
     )
+
+
+def test_a_worker_checks_its_spiders_arguments_as_a_crawl_does() -> None:
+    result = scrapy("worker", "feed", "-s", f"REDIS_URL=redis://127.0.0.1:{free_port()}/0")
+    assert result.returncode == USAGE_ERROR_STATUS
+    assert "error: no feed: give -a url=FEED" in result.stderr.strip().splitlines()[-1]

@@ -8,7 +8,7 @@ from scrapy.commands import BaseRunSpiderCommand
 from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
 
-from crawler.commands import check_command_settings
+from crawler.commands import check_command_settings, check_spider_arguments
 from crawler.distributed import check_redis, is_distributed
 from crawler.distributed.worker import make_worker, worker_spider
 from crawler.spiders.archiving import ArchivingSpider
@@ -53,6 +53,10 @@ class Command(BaseRunSpiderCommand):
             raise UsageError(f"no spider named {args[0]!r}", print_help=False) from None
         if not issubclass(spider_class, ArchivingSpider):
             raise UsageError(f"spider {args[0]!r} cannot run as a worker", print_help=False)
+        try:  # the spider checks its arguments when it starts, in a worker too
+            check_spider_arguments(self.settings, args[0], opts.spargs)
+        except (TypeError, ValueError) as error:
+            raise UsageError(str(error), print_help=False) from None
         check_redis(self.settings)
         make_worker(self.settings)
         self.crawler_process.crawl(worker_spider(spider_class), **opts.spargs)
