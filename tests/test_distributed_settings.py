@@ -44,3 +44,11 @@ def test_a_worker_checks_its_spiders_arguments_as_a_crawl_does() -> None:
     result = scrapy("worker", "feed", "-s", f"REDIS_URL=redis://127.0.0.1:{free_port()}/0")
     assert result.returncode == USAGE_ERROR_STATUS
     assert "error: no feed: give -a url=FEED" in result.stderr.strip().splitlines()[-1]
+
+
+def test_a_password_in_redis_url_is_not_shown() -> None:
+    url = f"redis://:s3cret@127.0.0.1:{free_port()}/0"
+    result = scrapy("worker", "sina", "-s", f"REDIS_URL={url}")
+    assert result.returncode == USAGE_ERROR_STATUS
+    assert "s3cret" not in result.stderr
+    assert "cannot reach Redis at REDIS_URL redis://…@127.0.0.1:" in result.stderr

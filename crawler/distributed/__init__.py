@@ -10,6 +10,8 @@ keeping each host's request rate, all workers together, within DISTRIBUTED_HOST_
 
 from __future__ import annotations
 
+import re
+
 from redis.exceptions import RedisError
 from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings
@@ -30,9 +32,10 @@ def check_redis(settings: BaseSettings) -> None:
         server.ping()
         server.close()
     except (RedisError, ValueError) as error:
+        # A password in the URL is not written to the log.
+        shown = re.sub(r"//[^/@]*@", "//…@", str(settings.get("REDIS_URL")))
         raise UsageError(
-            f"cannot reach Redis at REDIS_URL {settings.get('REDIS_URL')}: {error}",
-            print_help=False,
+            f"cannot reach Redis at REDIS_URL {shown}: {error}", print_help=False
         ) from None
 
 
