@@ -10,8 +10,9 @@ politeness limit would set the rate, not the workers), at the project's per-site
 concurrency (CONCURRENT_REQUESTS_PER_DOMAIN). Prints, per run: articles per second over the
 serving window (first to last article request the mirror saw) and over the coordinator's
 whole run, the coordinator's own CPU per article (from its first article request to its
-exit, start-up excluded) and the workers' (added up, over the same time), and the requests
-the mirror saw per article page (exactly 1).
+exit, start-up excluded), the workers' (added up, over the same time) and the mirror's (this
+process, over the coordinator's run), and the requests the mirror saw per article page
+(exactly 1).
 
     .venv/bin/python benchmarks/distributed_throughput.py [--articles 400] [--repeats 1]
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -28,6 +30,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+
+import redis
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -83,6 +87,8 @@ class Result:
     wall: float  # the coordinator's process, start to exit, seconds
     coordinator_cpu: float  # its CPU seconds from its first article request to its exit
     workers_cpu: float  # the workers' CPU seconds over the same time, added up
+    mirror_cpu: float  # this process's (the mirror's) CPU seconds over the coordinator's run
+    backlog: int  # the most outcomes seen waiting in Redis for the coordinator
     articles: int  # distinct article pages served
     requests: int  # article page requests served
 
@@ -96,6 +102,7 @@ def run(mirror: DistantMirror, redis_url: str, workers: int, folder: Path) -> Re
     """Start the workers, run the coordinator into a new archive in `folder`, stop them."""
     mirror.reset()
     folder.mkdir(parents=True)
+    server = redis.Redis.from_url(redis_url)
     logs = [folder / f"worker-{workers}-{n}.log" for n in range(workers)]
     api = ("-s", f"SINA_ROLL_API_URL={mirror.origin}/api/roll/get")
     children = [start_worker(mirror, redis_url, log, *SETTINGS) for log in logs]
@@ -108,14 +115,15 @@ def run(mirror: DistantMirror, redis_url: str, workers: int, folder: Path) -> Re
             "-s", f"MARKDOWN_EXPORT_DIR={folder / 'archive'}",
         ]  # fmt: skip
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        started = time.monotonic()
+        started, own = time.monotonic(), resource.getrusage(resource.RUSAGE_SELF)
         with (folder / f"coordinator-{workers}.log").open("w") as log:
             child = subprocess.Popen(
                 command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log
             )
             cpu_at_first, cpu_last = None, 0.0
-            workers_at_first, workers_last = 0.0, 0.0
+            workers_at_first, workers_last, backlog = 0.0, 0.0, 0
             while child.poll() is None:
+                backlog = max(backlog, int(server.llen("sina:outcomes")))
                 cpu_now = cpu_seconds(child.pid)
                 workers_now = sum(cpu_seconds(worker.pid) for worker in children)
                 if cpu_now:
@@ -124,6 +132,8 @@ def run(mirror: DistantMirror, redis_url: str, workers: int, folder: Path) -> Re
                     cpu_at_first, workers_at_first = cpu_now, workers_now
                 time.sleep(0.02)
         wall = time.monotonic() - started
+        used = resource.getrusage(resource.RUSAGE_SELF)
+        mirror_cpu = used.ru_utime + used.ru_stime - own.ru_utime - own.ru_stime
     finally:
         for worker in children:
             stop(worker)
@@ -134,6 +144,8 @@ def run(mirror: DistantMirror, redis_url: str, workers: int, folder: Path) -> Re
         wall=wall,
         coordinator_cpu=cpu_last - (cpu_at_first or 0.0),
         workers_cpu=workers_last - workers_at_first,
+        mirror_cpu=mirror_cpu,
+        backlog=backlog,
         articles=len(mirror.served),
         requests=sum(mirror.served.values()),
     )
@@ -162,9 +174,11 @@ def main() -> None:
                         f"({result.articles / result.wall:.1f}/s over the coordinator's "
                         f"{result.wall:.1f}s); coordinator CPU "
                         f"{per_article * result.coordinator_cpu:.2f} ms an article, workers' "
-                        f"{per_article * result.workers_cpu:.1f} ms; "
+                        f"{per_article * result.workers_cpu:.1f} ms, the mirror's "
+                        f"{per_article * result.mirror_cpu:.1f} ms; "
                         f"{per_article * result.requests / 1000:.3f} requests an article "
-                        f"({result.requests} for {result.articles}); "
+                        f"({result.requests} for {result.articles}); at most "
+                        f"{result.backlog} outcomes waiting for the coordinator; "
                         f"{load_average()}",
                         flush=True,
                     )
