@@ -15,6 +15,7 @@ process, over the coordinator's run), and the requests the mirror saw per articl
 (exactly 1).
 
     .venv/bin/python benchmarks/distributed_throughput.py [--articles 400] [--repeats 1]
+        [--latency 0.1]
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ from benchmarks.crawl_throughput import (  # noqa: E402
 from crawler.mirror import Route, serve  # noqa: E402
 from tests.distributed import redis_server, start_worker, stop, wait_until_working  # noqa: E402
 
-LATENCY = 0.1  # seconds before each article page is answered
+LATENCY = 0.1  # seconds before each article page is answered (--latency)
 SETTINGS = (
     "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "ROBOTSTXT_OBEY=False",
     "-s", "DISTRIBUTED_HOST_DELAY=0", "-s", "LOG_LEVEL=INFO",
@@ -58,15 +59,16 @@ SETTINGS = (
 class DistantMirror(BenchMirror):
     """The benchmark mirror, answering each article page after LATENCY, counting each."""
 
-    def __init__(self, count: int) -> None:
+    def __init__(self, count: int, latency: float = LATENCY) -> None:
         super().__init__(count)
+        self.latency = latency
         self.served: Counter[int] = Counter()
 
     def answer(self, target: str) -> Route:
-        """Wait LATENCY for an article page, count it, then answer as the benchmark mirror."""
+        """Wait the latency for an article page, count it, then answer as the benchmark mirror."""
         match = ARTICLE_PATH.match(target.split("?", 1)[0])
         if match:
-            time.sleep(LATENCY)
+            time.sleep(self.latency)
             with self.lock:
                 self.served[int(match.group(1))] += 1
         return super().answer(target)
@@ -156,9 +158,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=400)
     parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--latency", type=float, default=LATENCY, help="seconds a page")
     options = parser.parse_args()
     print(machine_line())
-    mirror = DistantMirror(options.articles)
+    mirror = DistantMirror(options.articles, options.latency)
     results: list[Result] = []
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(temporary)
