@@ -22,6 +22,7 @@ from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy.http import Request, Response
 from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
+from scrapy.utils.misc import load_object
 from scrapy_redis.connection import get_redis_from_settings
 from scrapy_redis.pipelines import RedisPipeline
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
@@ -38,6 +39,8 @@ from crawler.sites import Channel, Site
 from crawler.spiders.archiving import ArchivingSpider
 
 logger = logging.getLogger(__name__)
+
+COORDINATOR_EXTENSIONS = ("crawler.archive.", "crawler.monitoring.")  # left out of a worker
 
 
 def make_worker(settings: BaseSettings) -> None:
@@ -57,10 +60,14 @@ def make_worker(settings: BaseSettings) -> None:
     }
     for name, value in values.items():
         settings.set(name, value, priority="cmdline")
-    # The stages and the extension that need the archive are the coordinator's.
-    add_component(settings, "ITEM_PIPELINES", "pipelines.dedupe.CrossSourceDedupePipeline", None)
-    add_component(settings, "ITEM_PIPELINES", "pipelines.export.MarkdownExportPipeline", None)
-    add_component(settings, "EXTENSIONS", "crawler.archive.extension.ArchiveExtension", None)
+    # The stages that write the archive, the archive's extension, and the run's monitors and
+    # reports are the coordinator's: it sees every article and the whole run's stats.
+    for path in settings.getdict("ITEM_PIPELINES"):
+        if getattr(load_object(path), "writes_archive", False):
+            add_component(settings, "ITEM_PIPELINES", path, None)
+    for path in settings.getdict("EXTENSIONS"):
+        if path.startswith(COORDINATOR_EXTENSIONS):
+            add_component(settings, "EXTENSIONS", path, None)
     add_component(settings, "ITEM_PIPELINES", "crawler.distributed.worker.HandBackPipeline", 1000)
     add_component(settings, "EXTENSIONS", "crawler.distributed.worker.WorkerOutcomes", 200)
     if host_delay(settings) > 0:  # 0: no shared limit
