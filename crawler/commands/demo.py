@@ -15,6 +15,9 @@ from crawler.commands import check_command_settings
 
 logger = logging.getLogger(__name__)
 
+# The same pages, as package data of an installed project (a wheel, scrapyd's egg).
+PACKAGED_PAGES = Path(__file__).resolve().parent.parent / "demo" / "pages"
+
 
 class Command(ScrapyCommand):
     """Serve DEMO_FIXTURES_DIR on 127.0.0.1 and run the real `sina` spider against it."""
@@ -32,6 +35,8 @@ class Command(ScrapyCommand):
         fixtures = Path(self.settings.get("DEMO_FIXTURES_DIR"))
         if not fixtures.is_absolute():  # relative to the project, wherever it is run from
             fixtures = Path(closest_scrapy_cfg()).parent / fixtures
+        if not fixtures.is_dir() and PACKAGED_PAGES.is_dir():  # installed without the tests
+            fixtures = PACKAGED_PAGES
         if not fixtures.is_dir():
             raise UsageError(f"DEMO_FIXTURES_DIR {fixtures} is not a folder", print_help=False)
         # Imported here, not at the top: Scrapy imports every command at every start, and
