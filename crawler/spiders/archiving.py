@@ -6,7 +6,7 @@ from __future__ import annotations
 import inspect
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, ClassVar, Self
 from urllib.parse import urlsplit
@@ -204,7 +204,7 @@ class ArchivingSpider(scrapy.Spider):
 
     def parse_article(
         self, response: Response, site: Site, channel: Channel, listing: Listing
-    ) -> list[Article]:
+    ) -> Iterable[Article]:
         """Extract the listed article with its site's page object; log and count a failure."""
         article = self.extract(response, lambda page: extract_article(site, page, channel, listing))
         # A list, not a generator: for a generator callback Scrapy reads and parses the
