@@ -21,3 +21,13 @@ DUPLICATES = "list/duplicates"  # articles listed twice in one run (fetched once
 # What `scrapy refresh` counts as errors (stat names ending so) and as crashes (starting so).
 FAILURE_SUFFIXES = ("/request_failures", "/bad_answers", "/write_errors", "/state_errors")
 CRASH_PREFIXES = ("spider_exceptions/", "log_count/CRITICAL")
+
+# A field a site profile's own reading missed and generic extraction supplied (crawler/sites/
+# page.py): `extract/fallback/<site key>/<field>`, the field one of FALLBACK_FIELDS.
+FALLBACK_PREFIX = "extract/fallback/"
+FALLBACK_FIELDS = ("title", "date", "body", "source", "lead_image")
+
+
+def fallback_stat(site_key: str, field: str) -> str:
+    """Return the stat that counts the articles of a site whose `field` was a fallback's."""
+    return f"{FALLBACK_PREFIX}{site_key}/{field}"
