@@ -28,6 +28,7 @@ from crawler.common.html import (
 )
 from crawler.common.text import squash
 from crawler.common.urls import https_url
+from pipelines.lead_image import is_article_image
 
 # Selectors that mark boilerplate on any site; each site adds its own (`Site.boilerplate`).
 GENERIC_SELECTORS = (
@@ -40,7 +41,9 @@ GENERIC_SELECTORS = (
 # Blocks that open like an editor line or a disclaimer, checked on blocks of at most
 # BOILERPLATE_LINE_MAX_CHARS so an article paragraph that merely mentions them stays.
 BOILERPLATE_LINES = re.compile(
-    r"^[(（\[【]?\s*(?:责任编辑|编辑|责编|免责声明)\s*(?:[:：]|[】\]）)])"
+    r"^[(（\[【]?\s*(?:责任编辑|编辑|责编|免责声明|本文来源)\s*(?:[:：]|[】\]）)])"
+    # A portal's reprint disclaimer (声明：新浪网登载此文出于传递更多信息之目的，…).
+    r"|^声明\s*[:：].{0,20}(?:登载|转载|刊载)"
 )
 BOILERPLATE_LINE_MAX_CHARS = 200
 # App and QR-code promotions: only on short blocks (PROMOTION_MAX_CHARS), since news may
@@ -53,7 +56,7 @@ PROMOTION_MAX_CHARS = 60
 
 # Every block that either rule can remove holds one of these words (the rules' literal
 # parts): a body without any is left alone without judging its blocks one by one.
-MAY_BE_BOILERPLATE = re.compile("二维码|下载|APP|编辑|责编|免责声明", re.IGNORECASE)
+MAY_BE_BOILERPLATE = re.compile("二维码|下载|APP|编辑|责编|免责声明|声明|本文来源", re.IGNORECASE)
 
 MEDIA_TAGS = ("img", "video", "audio", "picture", "svg", "table", "hr")
 # Kept even when empty: a table part (removing a cell would shift the others) and a rule.
@@ -225,10 +228,19 @@ def first_image(body_html: str, base_url: str) -> str:
 
 
 def first_image_of_tree(root: etree._Element, base_url: str) -> str:
-    """Return what `first_image` finds once the tree is serialized: the lead image."""
+    """Return what `first_image` finds once the tree is serialized."""
     for img in root.iter("img"):
         src = _written_src(img).strip()
         if src:
+            return https_url(src, base_url)
+    return ""
+
+
+def lead_image_of_tree(root: etree._Element, base_url: str) -> str:
+    """Return the https URL of the body's first image that is the article's (the lead image)."""
+    for img in root.iter("img"):
+        src = _written_src(img).strip()
+        if src and is_article_image(img, https_url(src, base_url)):
             return https_url(src, base_url)
     return ""
 
