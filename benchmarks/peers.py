@@ -46,7 +46,7 @@ def _readability(html: str, url: str) -> Lines:
 def _newspaper(html: str, url: str) -> Lines:
     from benchmarks.quality import text_lines  # noqa: PLC0415
 
-    article = importlib.import_module("newspaper").Article(url, language="zh")
+    article = importlib.import_module("newspaper").Article(url, language="zh", fetch_images=False)
     article.download(input_html=html)
     article.parse()
     return text_lines(article.text or "")

@@ -38,12 +38,13 @@ GENERIC_SELECTORS = (
     "[class~='article-editor']",
 )
 
-# Blocks that open like an editor line or a disclaimer, checked on blocks of at most
+# Blocks that open like an editor line, a byline, a disclaimer or a share bar, checked on
 # BOILERPLATE_LINE_MAX_CHARS so an article paragraph that merely mentions them stays.
 BOILERPLATE_LINES = re.compile(
     r"^[(（\[【]?\s*(?:责任编辑|编辑|责编|免责声明|本文来源)\s*(?:[:：]|[】\]）)])"
     # A portal's reprint disclaimer (声明：新浪网登载此文出于传递更多信息之目的，…).
     r"|^声明\s*[:：].{0,20}(?:登载|转载|刊载)"
+    r"|^分享到\s*[:：]"  # a share bar (分享到: 新浪微博 MSN … 我要评论)
 )
 BOILERPLATE_LINE_MAX_CHARS = 200
 # App and QR-code promotions: only on short blocks (PROMOTION_MAX_CHARS), since news may
@@ -56,7 +57,9 @@ PROMOTION_MAX_CHARS = 60
 
 # Every block that either rule can remove holds one of these words (the rules' literal
 # parts): a body without any is left alone without judging its blocks one by one.
-MAY_BE_BOILERPLATE = re.compile("二维码|下载|APP|编辑|责编|免责声明|声明|本文来源", re.IGNORECASE)
+MAY_BE_BOILERPLATE = re.compile(
+    "二维码|下载|APP|编辑|责编|免责声明|声明|本文来源|分享到", re.IGNORECASE
+)
 
 MEDIA_TAGS = ("img", "video", "audio", "picture", "svg", "table", "hr")
 # Kept even when empty: a table part (removing a cell would shift the others) and a rule.

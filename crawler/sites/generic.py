@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import functools
 import html
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -54,6 +54,7 @@ DATE_METAS = (
 # A byline prints the time right under the headline; a date further away is more likely a
 # related article's, better left to htmldate's page-wide judgement.
 PRINTED_DATE_WINDOW = 300
+PRINTED_TITLE_TRIES = 3  # occurrences of the headline looked after
 VISIBLE_TEXT = "//body//text()[not(ancestor::script or ancestor::style)]"
 KEYWORD_SEPARATORS = r"[,，;；、]"
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -107,7 +108,15 @@ class GenericPage(ArticlePage):
 
         Times without an offset are Beijing time, as everywhere in this project.
         """
-        return self.declared_time() or self.printed_time() or self.htmldate_time()
+        declared = self.declared_time()
+        if declared is not None and declared.timetz().replace(tzinfo=None) != time():
+            return declared
+        # A day without a time (`<meta name="publishdate" content="2012-01-17">`): the
+        # byline under the headline may print the minute of that day.
+        printed = self.printed_time()
+        if declared is not None and (printed is None or printed.date() != declared.date()):
+            return declared
+        return printed or self.htmldate_time()
 
     def declared_time(self) -> datetime | None:
         """Return the time a date meta tag (`article:published_time` and the like) declares."""
@@ -122,12 +131,21 @@ class GenericPage(ArticlePage):
     def printed_time(self) -> datetime | None:
         """Return a date and time printed just after the headline (a byline), Beijing time."""
         title = self.title()
-        text = squash(" ".join(self.selector.xpath(VISIBLE_TEXT).getall()))
-        start = text.find(title) if title else -1
-        if start < 0:
+        if not title:
             return None
-        after = start + len(title)
-        return parse_local_datetime(text[after : after + PRINTED_DATE_WINDOW])
+        text = squash(" ".join(self.selector.xpath(VISIBLE_TEXT).getall()))
+        # The headline may be printed before it heads the article (a breadcrumb, a list of
+        # the channel's news): the first occurrence followed by a time is the byline's.
+        start = text.find(title)
+        for _ in range(PRINTED_TITLE_TRIES):
+            if start < 0:
+                return None
+            after = start + len(title)
+            found = parse_local_datetime(text[after : after + PRINTED_DATE_WINDOW])
+            if found:
+                return found
+            start = text.find(title, after)
+        return None
 
     def htmldate_time(self) -> datetime | None:
         """Return the publication time htmldate (through trafilatura) finds in the page."""

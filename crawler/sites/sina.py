@@ -19,6 +19,11 @@ PUBLISHED_TEXT_START = "publish_helper name="
 PUBLISHED_TEXT_END = "publish_helper_end"
 
 
+def _is_picture(node: etree._Element) -> bool:
+    """Tell whether a node is a 2009–2016 page's picture with its caption (`.img_wrapper`)."""
+    return isinstance(node.tag, str) and "img_wrapper" in (node.get("class") or "").split()
+
+
 def _is_comment(node: etree._Element, opening: str) -> bool:
     """Tell whether a node is a comment whose text opens with `opening`."""
     return isinstance(node, etree._Comment) and (node.text or "").strip().startswith(opening)
@@ -59,7 +64,8 @@ class SinaPage(DeclaredPage):
         Sina's publishing system marked the text it wrote into `#artibody` with the
         comments `publish_helper name='原始正文' …` and `publish_helper_end`: what the
         template adds around it there (share bar, 微博推荐, slide-show and app links,
-        a product box) is outside them.
+        a product box) is outside them, and so are the article's pictures before the text,
+        which are kept.
         """
         children = list(self.body.root)
         if self.body.root.get("class") == "txt":  # a city site's page: h1, h2 dateline, text
@@ -74,9 +80,18 @@ class SinaPage(DeclaredPage):
         if not marks or not ends or ends[-1] < marks[0]:
             return super().body_html()
         start, end = marks[0], ends[-1]
-        return (children[start].tail or "") + "".join(
-            etree.tostring(node, method="html", encoding="unicode", with_tail=True)
-            for node in children[start + 1 : end]
+        # The article's pictures (with their captions) come before the marks.
+        pictures = [node for node in children[:start] if _is_picture(node)]
+        return (
+            "".join(
+                etree.tostring(node, method="html", encoding="unicode", with_tail=False)
+                for node in pictures
+            )
+            + (children[start].tail or "")
+            + "".join(
+                etree.tostring(node, method="html", encoding="unicode", with_tail=True)
+                for node in children[start + 1 : end]
+            )
         )
 
     def doc_id(self) -> str:
@@ -90,7 +105,10 @@ class Sina(DeclaredSite):
     key = "sina"
     name = SITE_NAME
     hosts = ("sina.com.cn", "sina.cn")
-    article_urls = r"/doc-i[0-9a-z]+\.shtml$|/detail-i[0-9a-z]+\.d\.html$"  # desktop, mobile
+    # Desktop, mobile, and the 2009–2016 desktop pages (/2012-01-17/07416645550.shtml).
+    article_urls = (
+        r"/doc-i[0-9a-z]+\.shtml$|/detail-i[0-9a-z]+\.d\.html$|/\d{4}-\d{2}-\d{2}/\d+\.s?html$"
+    )
     default_channel = "1686"
     default_image = "https://n.sinaimg.cn/finance/page/ent/images/sina_logo.png"
     channels = (
