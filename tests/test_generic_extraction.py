@@ -155,7 +155,7 @@ def test_a_page_with_no_article_text_is_an_extraction_error(tmp_path: Path) -> N
         '<html><head><meta charset="utf-8"><title>财经频道</title></head>'
         '<body><div id="app"></div><script>render("#app")</script></body></html>'
     )
-    with pytest.raises(ExtractionError, match="trafilatura found no article text"):
+    with pytest.raises(ExtractionError, match=r"no article text found \(readability, trafilatura\)"):
         extract_article(GENERIC, response(app_shell), GENERIC.channel("web"))
     page = tmp_path / "app.html"
     page.write_text(app_shell, encoding="utf-8")
@@ -163,7 +163,7 @@ def test_a_page_with_no_article_text_is_an_extraction_error(tmp_path: Path) -> N
     assert result.returncode == 1
     assert result.stdout == ""
     assert (
-        "render: nothing rendered for https://example.com/app: trafilatura found no article text"
+        "render: nothing rendered for https://example.com/app: no article text found (readability, trafilatura)"
         in result.stderr
     )
 
