@@ -155,7 +155,9 @@ def test_a_page_with_no_article_text_is_an_extraction_error(tmp_path: Path) -> N
         '<html><head><meta charset="utf-8"><title>财经频道</title></head>'
         '<body><div id="app"></div><script>render("#app")</script></body></html>'
     )
-    with pytest.raises(ExtractionError, match=r"no article text found \(readability, trafilatura\)"):
+    with pytest.raises(
+        ExtractionError, match=r"no article text found \(readability, trafilatura\)"
+    ):
         extract_article(GENERIC, response(app_shell), GENERIC.channel("web"))
     page = tmp_path / "app.html"
     page.write_text(app_shell, encoding="utf-8")

@@ -68,6 +68,8 @@ LINK_TEXT_SHARE = 0.8
 # mean F1 on the corpus 0.862 with trafilatura alone, 0.905 with readability alone (three
 # pages lost), 0.915 choosing so (flat from 0.3 to 0.5; 0.889 at 0.7).
 READABILITY_SHARE = 0.4
+# Less text than this from both: trafilatura's slower path with its fallbacks is tried too.
+FEW_CHARS = 500
 # The least text (without white space, the headline, link and button labels) an article
 # has: the shortest news flash is a sentence; a login form or a list of links has less.
 MIN_ARTICLE_CHARS = 10
@@ -213,7 +215,12 @@ class GenericPage(ArticlePage):
         navigation, but on some templates it takes one block of a longer article.
         Raises ExtractionError when neither finds article text.
         """
-        found = (self.readability_body(), self.trafilatura_body())
+        found = [self.readability_body(), self.trafilatura_body()]
+        if all(body is None or len(squash(body.text_content())) < FEW_CHARS for body in found):
+            # Both found little: trafilatura's own fallbacks (justext, its readability) may
+            # find the article that its fast path and readability-lxml missed.
+            found.append(self.trafilatura_body(fast=False))
+            found = [max(found[1:], key=_text_length), found[0]][::-1]
         bodies = [body for body in found if body is not None]
         if not bodies:
             raise ExtractionError(
@@ -242,14 +249,15 @@ class GenericPage(ArticlePage):
             return None
         return self.article_text(lxml.html.fragment_fromstring(summary, create_parent="div"))
 
-    def trafilatura_body(self) -> lxml.html.HtmlElement | None:
-        """Return the body trafilatura finds (without its own fallback: readability is ours)."""
+    def trafilatura_body(self, fast: bool = True) -> lxml.html.HtmlElement | None:
+        """Return the body trafilatura finds (`fast`: without its fallbacks, readability is
+        ours)."""
         # Imported here, not at the top: every `scrapy` command imports the site registry,
         # and trafilatura's import (0.2 s) would delay each start, most of which read no
         # page of an unknown site.
         import trafilatura  # noqa: PLC0415
 
-        extracted = trafilatura.extract(self.document(), url=self.url, fast=True, **EXTRACTION)
+        extracted = trafilatura.extract(self.document(), url=self.url, fast=fast, **EXTRACTION)
         # trafilatura writes `<html><body>…</body></html>`.
         body = lxml.html.fromstring(extracted).find("body") if extracted else None
         return self.article_text(body) if body is not None else None
@@ -323,6 +331,10 @@ class Generic(Site):
     channels = (
         Channel(id="web", name="网页", categories=("新闻", "网页", "网页"), named_by_page=True),
     )
+
+
+def _text_length(body: lxml.html.HtmlElement | None) -> int:
+    return -1 if body is None else len(squash(body.text_content()))
 
 
 def drop_title_headings(body: lxml.html.HtmlElement, title: str) -> None:
