@@ -86,7 +86,9 @@ def generate_archive(root: Path, count: int) -> None:
     state = ArchiveState.open(state_folder(root) / "state.db")
     with state.transaction():
         state.connection.executemany(
-            "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+            "INSERT INTO articles (key, url, path, content_hash, title, date, published, "
+            "modified, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
         )
     state.begin_listing("sina:1686")
     state.finish_listing("sina:1686")

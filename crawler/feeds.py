@@ -41,13 +41,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import feedparser
 
 from crawler.common.html import innermost_blocks, parse_fragment
 from crawler.common.text import squash
-from crawler.common.urls import https_url
+from crawler.common.urls import https_url, web_url
 from crawler.filing import file_under
 from crawler.items import Article
 from crawler.listing import Listing
@@ -60,6 +60,7 @@ FULLTEXT_CHOICES = ("auto", "yes", "no")
 FULLTEXT_MIN_BLOCKS = 2
 FULLTEXT_MIN_CHARS = 80
 SOURCE_KEYS = ("url", "categories", "profile", "fulltext")
+SOURCES_MAX_BYTES = 1 << 20  # a sources file of thousands of feeds is well under 1 MiB
 # An excerpt often ends cut off: `…`, `...`, `[…]`, `(...)`.
 _TRUNCATED = re.compile(r"(?:\.{3}|…)\s*[\])]?$")
 
@@ -156,9 +157,15 @@ def read_sources_file(path: Path) -> list[FeedSource]:
     """Read a TOML sources file: one `[[feed]]` table per feed (see the module docstring)."""
     try:
         with path.open("rb") as file:
-            document = tomllib.load(file)
+            data = file.read(SOURCES_MAX_BYTES + 1)  # `/dev/zero` is endless: read a bound
     except OSError as error:
         raise ValueError(f"sources file {path}: {error.strerror or error}") from None
+    if len(data) > SOURCES_MAX_BYTES:
+        raise ValueError(f"sources file {path} is larger than 1 MiB: not a sources file")
+    try:
+        document = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise ValueError(f"sources file {path} is not UTF-8 text: {error}") from None
     except tomllib.TOMLDecodeError as error:
         raise ValueError(f"sources file {path} is not valid TOML: {error}") from None
     tables = document.get("feed")
@@ -223,9 +230,10 @@ def read_item(entry: Any, base_url: str) -> FeedItem:
     raw_link = str(entry.get("link") or "").strip()
     if not raw_link:
         raise SkippedItemError("items_without_link", f"item {title!r} has no link")
-    link = urljoin(base_url, raw_link)
-    if urlsplit(link).scheme not in ("http", "https"):
-        raise SkippedItemError("items_without_link", f"item {title!r}: {link!r} is not http(s)")
+    try:
+        link = web_url(raw_link, base_url)
+    except ValueError as error:
+        raise SkippedItemError("items_without_link", f"item {title!r}: {error}") from None
     published = entry_time(entry, "published") or entry_time(entry, "updated")
     if published is None:
         raw = dict.get(entry, "published") or dict.get(entry, "updated")

@@ -35,6 +35,20 @@ class ArticleLogFormatter(LogFormatter):
         result["msg"] = "Dropped: %(exception)s"
         return result
 
+    def item_error(
+        self,
+        item: Any,
+        exception: BaseException,
+        response: Response | Failure | None,
+        spider: Spider,
+    ) -> LogFormatterResult:
+        """Log an item a pipeline raised on as its URL and the error (the traceback follows)."""
+        result = super().item_error(item, exception, response, spider)
+        result["msg"] = "Error processing <%(url)s>: %(error)s"
+        error = f"{type(exception).__name__}: {exception}"
+        result["args"] = {"url": ItemAdapter(item).get("url", ""), "error": error}
+        return result
+
 
 def _describe(item: Any) -> str:
     adapter = ItemAdapter(item)

@@ -93,6 +93,7 @@ REFRESH_MAX_ERRORS = 0
 # Sina Finance's roll API: point it at a mirror (or the offline demo) to crawl elsewhere.
 SINA_ROLL_API_URL = "https://feed.mix.sina.com.cn/api/roll/get"
 SINA_ROLL_PAGE_SIZE = 50
+SINA_ROLL_BACKFILL_MAX_PAGES = 5000  # list pages a channel's `-a since=` backfill reads at most
 SINA_ROLL_REFERER = "https://finance.sina.com.cn/"
 
 # `scrapy crawl feed`: an item's own HTML is the whole article (no page fetched) when it has

@@ -16,10 +16,21 @@ DROPPED = "item_dropped_count"  # Scrapy's own
 LIST_REQUEST_FAILURES = "list/request_failures"
 ARTICLE_REQUEST_FAILURES = "article/request_failures"
 EXTRACTION_ERRORS = "article/extraction_errors"
+PIPELINE_ERRORS = "article/pipeline_errors"  # an item pipeline raised on an article
+BAD_ENTRIES = "list/bad_entries"  # listed entries no article can come from (a bad URL, ...)
 DUPLICATES = "list/duplicates"  # articles listed twice in one run (fetched once)
+# Requests redirected where they are not followed (`<prefix>/<kind>/...`).
+REDIRECTED_OFFSITE = "redirected_offsite"  # to a host the spider does not crawl
+REDIRECTED_TO_REQUESTED = "redirected_to_requested"  # into a URL this run requested already
 
+# What `scrapy refresh` counts as dropped, besides dropped items and pages not articles.
+DROPPED_SUFFIXES = (
+    EXTRACTION_ERRORS, "/bad_entries", f"/{REDIRECTED_OFFSITE}", f"/{REDIRECTED_TO_REQUESTED}",
+)  # fmt: skip
 # What `scrapy refresh` counts as errors (stat names ending so) and as crashes (starting so).
-FAILURE_SUFFIXES = ("/request_failures", "/bad_answers", "/write_errors", "/state_errors")
+FAILURE_SUFFIXES = (
+    "/request_failures", "/bad_answers", "/write_errors", "/state_errors", "/pipeline_errors",
+)  # fmt: skip
 CRASH_PREFIXES = ("spider_exceptions/", "log_count/CRITICAL")
 
 # A field a site profile's own reading missed and generic extraction supplied (crawler/sites/

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +17,12 @@ from w3lib.url import canonicalize_url
 from crawler import stats
 from crawler.archive.document import (
     article_identity,
+    body_digest,
     document_bytes,
     document_identity,
 )
 from crawler.archive.extension import ArchiveExtension
+from crawler.archive.files import write_atomically
 from crawler.archive.state import ArchiveState, Record, archive_root, counting_state_errors, utc_now
 from crawler.common.text import squash
 
@@ -73,21 +73,6 @@ def file_identity(path: Path) -> tuple[str, str] | None:
         return document_identity(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError):
         return None
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write a file whole or not at all: a temporary file in the same folder, then rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 class MarkdownExportPipeline:
@@ -142,41 +127,51 @@ class MarkdownExportPipeline:
             return path
         return folder / safe_name(adapter["title"], f"_{clash_suffix(adapter)}.md")
 
-    def known_record(self, key: str, identity: tuple[str, str]) -> Record | None:
-        """Find the article in the state by key, else (state rebuilt from files) by identity."""
+    def known_record(self, key: str, identity: tuple[str, str], body_hash: str) -> Record | None:
+        """Find the article in the state by key, else (state rebuilt from files) by its file.
+
+        An adopted file holds the article if it has its date and its title or its body:
+        a headline that changed after the state was lost still finds the one file.
+        """
         if self.state is None:
             return None
-        known = self.state.lookup(key)
-        if known is None:
-            adoptable = self.state.lookup_identity(*identity)
-            if adoptable is not None and adoptable.key.startswith("file:"):
-                known = adoptable
-        return known
+        return self.state.lookup(key) or self.state.lookup_adoptable(*identity, body_hash)
 
     def process_item(self, item: Any) -> Any:
         """Write the article unless its file already holds exactly these bytes; record it.
 
         A known article keeps the file it was first written to, even if its title changed
-        since: links into the archive stay valid and no second copy appears.
+        since: links into the archive stay valid and no second copy appears. The state
+        holds the intent to write a file before the file is renamed into place, so a kill
+        between the two leaves nothing the next run does not know of.
         """
         adapter = ItemAdapter(item)
         data = self.render(item)
         # What `document_identity` would read back from `data`, without parsing its YAML.
         identity = article_identity(item)
+        body_hash = body_digest(data.decode("utf-8")) or ""
         key = adapter["key"]  # decided from the listing, before the fetch
-        known = self.known_record(key, identity)
+        known = self.known_record(key, identity, body_hash)
         path = self.root / known.path if known else self.target_path(adapter, identity)
         try:
             existed = path.exists()
             unchanged = existed and path.read_bytes() == data
-            if not unchanged:
-                write_atomically(path, data)
         except OSError as error:
             self.stats.inc_value(stats.WRITE_ERRORS)
             raise DropItem(f"cannot write {path} for {adapter['url']}: {error}") from error
-        self.remember(
-            key=key, known=known, adapter=adapter, path=path, data=data, identity=identity
-        )
+        record = self.record_of(
+            adapter=adapter, key=key, known=known, path=path, data=data,
+            identity=identity, body_hash=body_hash,
+        )  # fmt: skip
+        if not unchanged:
+            self.intend(record, known, adapter)
+            try:
+                write_atomically(path, data)
+            except OSError as error:
+                self.forget(record, adapter)
+                self.stats.inc_value(stats.WRITE_ERRORS)
+                raise DropItem(f"cannot write {path} for {adapter['url']}: {error}") from error
+        self.remember(record, known, adapter)
         if unchanged:
             self.stats.inc_value(stats.UNCHANGED)
         else:
@@ -184,40 +179,71 @@ class MarkdownExportPipeline:
             logger.info("%s %s <%s>", "Updated" if existed else "Wrote", path, adapter["url"])
         return item
 
-    def remember(
+    def record_of(
         self,
         *,
+        adapter: ItemAdapter,
         key: str,
         known: Record | None,
-        adapter: ItemAdapter,
         path: Path,
         data: bytes,
         identity: tuple[str, str],
-    ) -> None:
-        """Record the article's file and content in the archive state.
-
-        A failed record (state locked, disk full) is logged and counted, not raised: the
-        file is in place, and the next run that lists the article matches it to its file.
-        """
-        if self.state is None:
-            return
+        body_hash: str,
+    ) -> Record:
+        """Return the record the article has once its file holds `data`."""
         now = utc_now()
         published, modified = adapter.get("published"), adapter.get("modified")
         title, date = identity
-        doing = f"record {path} <{adapter['url']}>"
+        return Record(
+            key=key,
+            url=canonicalize_url(adapter["url"]),
+            path=str(path.relative_to(self.root)),
+            content_hash=hashlib.sha256(data).hexdigest(),
+            title=title,
+            date=date,
+            published=published.isoformat() if published else None,
+            modified=modified.isoformat() if modified else None,
+            first_seen=known.first_seen if known else now,
+            last_seen=now,
+            body_hash=body_hash,
+        )
+
+    def intend(self, record: Record, known: Record | None, adapter: ItemAdapter) -> None:
+        """Note in the state that the file is about to be written; drop the article if not.
+
+        A file the state could not note is not written: the next run fetches the article
+        again and writes it then, so no file is ever in the archive that the state cannot
+        account for (a second file for it would follow a headline change).
+        """
+        if self.state is None:
+            return
+        noted = False
+        doing = f"record {self.root / record.path} <{adapter['url']}>"
         with counting_state_errors(self.stats, self.state.path, doing):
-            self.state.record(
-                Record(
-                    key=key,
-                    url=canonicalize_url(adapter["url"]),
-                    path=str(path.relative_to(self.root)),
-                    content_hash=hashlib.sha256(data).hexdigest(),
-                    title=title,
-                    date=date,
-                    published=published.isoformat() if published else None,
-                    modified=modified.isoformat() if modified else None,
-                    first_seen=known.first_seen if known else now,
-                    last_seen=now,
-                ),
-                replaces=known.key if known else None,
+            self.state.intend(record, replaces=known.key if known else None)
+            noted = True
+        if not noted:
+            raise DropItem(
+                f"not written, the archive state cannot record it (see the error above): "
+                f"{self.root / record.path} <{adapter['url']}>"
             )
+
+    def forget(self, record: Record, adapter: ItemAdapter) -> None:
+        """Drop the intent of a write that failed (a later start would drop it too)."""
+        if self.state is None:
+            return
+        doing = f"forget the failed write of {record.path} <{adapter['url']}>"
+        with counting_state_errors(self.stats, self.state.path, doing):
+            self.state.forget_intent(record.key)
+
+    def remember(self, record: Record, known: Record | None, adapter: ItemAdapter) -> None:
+        """Record the article's file and content in the archive state.
+
+        A failed record (state locked, disk full) is logged and counted, not raised: the
+        file is in place and its intent is noted, which the next start records.
+        """
+        if self.state is None:
+            return
+        doing = f"record {self.root / record.path} <{adapter['url']}>"
+        with counting_state_errors(self.stats, self.state.path, doing):
+            self.state.record(record, replaces=known.key if known else None)

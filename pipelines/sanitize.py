@@ -6,8 +6,9 @@ drops everything that can run code: `script`, `iframe`, `object`, `embed`, `form
 MathML (with their content), every `on*` attribute, and URLs whose scheme is not http(s) or
 mailto in `href`/`src` (so `javascript:`, `vbscript:` and `data:` go; `data:` images too:
 an archive of news has no need of inline images, and a `data:` URL can carry SVG script).
-Styles that can load or run something (`expression(`, `url(`, `javascript:`, `@import`,
-`behavior:`, `-moz-binding`) are dropped whole; other inline styles stay as written.
+Styles that can load or run something (`expression(`, `url(`, `image-set(`, `javascript:`,
+`@import`, `behavior:`, `-moz-binding`, however CSS escapes or comments spell them) or cover
+the page (`position: fixed`) are dropped whole; other inline styles stay as written.
 """
 
 from __future__ import annotations
@@ -42,14 +43,35 @@ ALLOWED_ATTRIBUTES = {
     "table": {"border", "cellpadding", "cellspacing", "width"},
 }
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
+# Read after CSS escapes and comments are undone (`u\72l(` is `url(`): functions that
+# load a resource (`url(`, `image-set(`, `src(`…) or that browsers once ran (`expression(`),
+# `var(` (a custom property can smuggle any value past this check), script URLs, imports,
+# bindings, and `position: fixed`, which lets a body cover the whole page.
 _ACTIVE_STYLE = re.compile(
-    r"expression\s*\(|url\s*\(|javascript\s*:|@import|behavior\s*:|-moz-binding", re.IGNORECASE
+    r"(?:expression|url|src|image|image-set|cross-fade|element|paint|var)\s*\("
+    r"|javascript\s*:|@import|behavior\s*:|-moz-binding|position\s*:\s*fixed",
+    re.IGNORECASE,
 )
+_CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|$)", re.DOTALL)
+_CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})[ \t\n\r\f]?|(.))", re.DOTALL)
+
+
+def _unescaped_character(match: re.Match[str]) -> str:
+    """Return the character a CSS escape stands for (U+FFFD for none, as CSS reads it)."""
+    if match[1] is None:
+        return match[2]
+    code = int(match[1], 16)
+    return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"
+
+
+def css_as_read(value: str) -> str:
+    """Return a style as a browser reads it: comments out, escapes undone."""
+    return _CSS_ESCAPE.sub(_unescaped_character, _CSS_COMMENT.sub("", value))
 
 
 def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
-    """Drop a style that could load or run something; keep every other allowed value."""
-    if attribute == "style" and _ACTIVE_STYLE.search(value):
+    """Drop a style that could load, run or cover something; keep every other allowed value."""
+    if attribute == "style" and _ACTIVE_STYLE.search(css_as_read(value)):
         return None
     return value
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -43,6 +44,15 @@ def body_text(body_html: str) -> str:
         return known
     # Read twice for an article (is there any? is it garbled?): parsed once.
     return remember_body_text(body_html, parse_fragment(body_html))
+
+
+def date_out_of_range(published: datetime) -> str:
+    """Say why a date cannot be written (in UTC, as the front matter's `date` is); "" if it can."""
+    try:
+        published.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return f"{published.isoformat()} is not a time in UTC years 1 to 9999"
+    return ""
 
 
 def missing_parts(item: Any) -> list[str]:
@@ -116,6 +126,10 @@ class ValidatePipeline:
             self.stats.inc_value(f"validate/dropped/{reason.replace(' ', '_')}")
         if missing:
             raise DropItem(f"incomplete article ({', '.join(missing)}): {ItemAdapter(item)['url']}")
+        unwritable = date_out_of_range(ItemAdapter(item)["published"])
+        if unwritable:
+            self.stats.inc_value("validate/dropped/date_out_of_range")
+            raise DropItem(f"date out of range ({unwritable}): {ItemAdapter(item)['url']}")
         garbled = garbled_parts(item)
         if garbled:
             self.stats.inc_value("validate/dropped/unreadable_text")

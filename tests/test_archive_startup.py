@@ -50,7 +50,7 @@ def plant_temporary_file(root: Path) -> Path:
     """Leave a temporary file where a write killed midway leaves one."""
     folder = root / "金融" / "新浪财经"
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / ".标题.md.abc123.tmp"
+    path = folder / ".archive-write-0123456789abcdef.tmp"
     path.write_bytes(b"half an article")
     return path
 

@@ -17,8 +17,9 @@ from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.test import get_crawler
 
 from crawler.archive.document import format_article
+from crawler.archive.files import write_atomically
 from crawler.items import Article
-from pipelines.export import MarkdownExportPipeline, article_folder, safe_name, write_atomically
+from pipelines.export import MarkdownExportPipeline, article_folder, safe_name
 
 BEIJING = timezone(timedelta(hours=8))
 SINA_1686 = ("金融", "新浪财经", "新浪财经－国內")

@@ -14,6 +14,7 @@ from tests.documents import split_document
 TITLE = 'He said "it\'s": 50% off #1 {{ page.title }} {% raw %} & more\t--- yes'
 PARAGRAPHS = [
     "　　第一段：{{ site.data }} 与 {% include evil.html %} 都是正文。",
+    "　　第一段之后。",
     "　　第二段 加粗 与\n链接 都在。",  # written with <b> and a javascript: link below
     "　　第三段：price > 5 & < 10, \"quoted\" and 'single'.",
 ]
@@ -26,7 +27,8 @@ PAGE = f"""<!DOCTYPE html><html><head><meta charset="utf-8">
 </head><body onload="alert('body')">
 <h1 class="main-title">{html.escape(TITLE)}</h1>
 <div class="article" id="artibody">
-<p onclick="alert(1)">{html.escape(PARAGRAPHS[0])}</p>
+<p onclick="alert(1)" style="background:u\\72l(https://evil.example/t.png)">{html.escape(PARAGRAPHS[0])}</p>
+<p style="position:fixed;top:0;left:0;width:100%;height:100%">　　第一段之后。</p>
 <script>alert("inline")</script><style>p {{ display: none }}</style>
 <svg onload="alert(2)"><script>alert(3)</script></svg>
 <iframe src="javascript:alert(4)"></iframe>
@@ -35,13 +37,13 @@ PAGE = f"""<!DOCTYPE html><html><head><meta charset="utf-8">
 <img src="x" onerror="alert(7)"><img src="data:image/svg+xml;base64,PHN2Zz4=">
 <object data="evil.swf"></object><embed src="evil.swf"><form action="https://evil.example/">
 <input name="password"></form>
-<p style="background:url(javascript:alert(8))">{html.escape(PARAGRAPHS[2])}</p>
+<p style="background:url(javascript:alert(8))">{html.escape(PARAGRAPHS[3])}</p>
 <a href="vbscript:msgbox(9)"></a><math><mi xlink:href="javascript:alert(10)">m</mi></math>
 <p class="article-editor">责任编辑：某某</p>
 </div></body></html>"""
 EXECUTABLE = ("<script", "<iframe", "<svg", "<math", "<object", "<embed", "<form", "<meta",
               "javascript:", "vbscript:", "data:", "onload", "onclick", "onerror",
-              "onmouseover", "alert(")  # fmt: skip
+              "onmouseover", "alert(", "evil.example", "position:fixed")  # fmt: skip
 
 
 def test_the_nastiest_page_becomes_a_safe_file_with_its_text_intact(
@@ -63,3 +65,4 @@ def test_the_nastiest_page_becomes_a_safe_file_with_its_text_intact(
     assert "责任编辑" not in body
     root = lxml.html.fragment_fromstring(body, create_parent="div")
     assert [p.text_content() for p in root.iter("p")] == PARAGRAPHS
+    assert [p.get("style") for p in root.iter("p")] == [None] * len(PARAGRAPHS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from pipelines.export import MarkdownExportPipeline
 from tests.crawling import Crawl, add_page, crawl, mirror_of, roll_page
 
 PAGE = """<html><head><meta charset="utf-8">
-<meta property="article:published_time" content="2026-11-28T09:00:00+08:00">
+<meta property="article:published_time" content="{published}">
 <meta name="publishid" content="{publishid}"></head>
 <body><h1 class="main-title">{title}</h1>
 <div class="article" id="artibody"><p>　　{text}</p></div></body></html>"""
@@ -53,19 +54,21 @@ def test_two_articles_with_one_title_and_date_get_two_files(tmp_path: Path) -> N
 
 
 def crawl_twice(
-    fixtures: Path, tmp_path: Path, pages: dict[str, tuple[str, str, str]]
+    fixtures: Path, tmp_path: Path, pages: Mapping[str, tuple[str, ...]]
 ) -> tuple[Crawl, dict[Path, bytes], Crawl]:
-    """List these pages (URL: publishid, title, text) on one roll page; crawl, then refresh all.
+    """List these pages (URL: publishid, title, text[, published]) on one roll page; crawl,
+    then refresh all.
 
     Returns the first crawl, the files it wrote with their bytes, and the second crawl.
     """
-    for number, (url, (publishid, title, text)) in enumerate(pages.items()):
-        add_page(
-            fixtures,
-            f"made-{number}",
-            url,
-            PAGE.format(publishid=publishid, title=title, text=text),
+    for number, (url, (publishid, title, text, *published)) in enumerate(pages.items()):
+        page = PAGE.format(
+            publishid=publishid,
+            title=title,
+            text=text,
+            published=published[0] if published else "2026-11-28T09:00:00+08:00",
         )
+        add_page(fixtures, f"made-{number}", url, page)
     archive = tmp_path / "archive"
     with mirror_of(fixtures, {"1686_1": roll_page(*pages)}) as mirror:
         first = crawl(mirror, archive)
@@ -100,5 +103,25 @@ def test_a_page_whose_publishid_disagrees_with_its_listed_id_keeps_the_listed_id
     assert names in (["同名.md", "同名_one1.md"], ["同名.md", "同名_two2.md"])
     texts = "".join(data.decode("utf-8") for data in written.values())
     assert "第一篇" in texts and "第二篇" in texts
+    assert {path: path.read_bytes() for path in second.files()} == written
+    assert (second.stat("markdown/unchanged"), second.stat("markdown/updated")) == (2, 0)
+
+
+def test_two_different_articles_whose_pages_carry_one_publishid_keep_a_file_each(
+    fixtures: Path, tmp_path: Path
+) -> None:
+    one, two = sina_url("finance.sina.com.cn", "one1"), sina_url("finance.sina.com.cn", "two2")
+    # Two articles, their own titles and dates; both pages say they are document `shared9`.
+    pages = {
+        one: ("shared9", "第一篇的标题", "第一篇的正文", "2026-11-28T09:00:00+08:00"),
+        two: ("shared9", "第二篇的标题", "第二篇的正文", "2026-11-28T10:30:00+08:00"),
+    }
+    first, written, second = crawl_twice(fixtures, tmp_path, pages)
+    by_name = {path.name: data.decode("utf-8") for path, data in written.items()}
+    assert sorted(by_name) == ["第一篇的标题.md", "第二篇的标题.md"]
+    assert "第一篇的正文" in by_name["第一篇的标题.md"]
+    assert "第二篇的正文" in by_name["第二篇的标题.md"]
+    assert first.stat("markdown/written") == 2
+    # Refetched, neither overwrites the other: both are unchanged, byte for byte.
     assert {path: path.read_bytes() for path in second.files()} == written
     assert (second.stat("markdown/unchanged"), second.stat("markdown/updated")) == (2, 0)

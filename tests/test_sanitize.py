@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import lxml.html
 import pytest
 
@@ -87,3 +89,32 @@ def test_a_safe_inline_style_is_kept_as_written() -> None:
 
 def test_links_get_no_rel_added() -> None:
     assert sanitize_html('<a href="https://a.cn/">a</a>') == '<a href="https://a.cn/">a</a>'
+
+
+# Styles that load something or cover the page, however they are spelled: dropped whole.
+LOADING_OR_COVERING_STYLES = {
+    "css escape in url": r"background:u\72l(https://evil.example/t.png)",
+    "css escape with space": r"background:\000075 rl(https://evil.example/t.png)",
+    "escaped first letter": r"background:\75rl(https://evil.example/t.png)",
+    "image-set": 'background-image:image-set("https://evil.example/a.png" 1x)',
+    "webkit image-set": 'background-image:-webkit-image-set("https://evil.example/a.png" 1x)',
+    "cross-fade": 'background:cross-fade("https://evil.example/a.png", red 50%)',
+    "fixed overlay": "position:fixed;top:0;left:0;width:100%;height:100%;z-index:99999",
+    "fixed upper case": "POSITION : FIXED",
+    "fixed with a comment": "position:/* */fixed",
+    "fixed escaped": r"position:\66ixed",
+    "fixed through a variable": "--p:fixed;position:var(--p)",
+}
+
+
+@pytest.mark.parametrize(
+    "style", LOADING_OR_COVERING_STYLES.values(), ids=list(LOADING_OR_COVERING_STYLES)
+)
+def test_a_style_that_loads_or_covers_the_page_is_dropped_whole(style: str) -> None:
+    markup = f"<p style='{html.escape(style)}'>文</p>"
+    assert sanitize_html(markup) == "<p>文</p>"
+
+
+@pytest.mark.parametrize("style", ["color:red", "position:relative", "text-indent: 2em"])
+def test_a_style_that_neither_loads_nor_covers_is_kept(style: str) -> None:
+    assert sanitize_html(f'<p style="{style}">文</p>') == f'<p style="{style}">文</p>'

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 import re
 from datetime import UTC, datetime
@@ -19,6 +20,19 @@ from scrapy.exporters import BaseItemExporter
 # line breaks (NEL, LS, PS), plus every other control character: a title is one line.
 _UNPRINTABLE = re.compile(
     "[^\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]+|[\x85\u2028\u2029]+"
+)
+
+# Plain scalars a YAML 1.2 reader takes for something other than a string, by the 1.2 core
+# schema and by js-yaml (Hexo's reader: also `0b` integers, `.5` floats and timestamps),
+# finite or not. PyYAML reads YAML 1.1, where some of them (`1e3`, `0o17`) are strings.
+_YAML_1_2_NOT_STRINGS = re.compile(
+    r"[-+]?(?:[0-9]+|0b[01]+|0o[0-7]+|0x[0-9a-fA-F]+)"  # integers
+    r"|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"  # floats
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+    r"|true|True|TRUE|false|False|FALSE|null|Null|NULL|~|<<"
+    r"|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"  # timestamps
+    r"(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?"
+    r"(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?"
 )
 
 # Item fields that MARKDOWN_EXTRA_FIELDS may add after `thumbnail`, with their YAML keys.
@@ -64,9 +78,12 @@ def quoted_title(title: str) -> str:
 
 
 def plain_or_quoted(value: str) -> str:
-    """Write a value as a plain YAML scalar when it reads back unchanged, else quote it."""
+    """Write a value as a plain YAML scalar when it reads back unchanged, else quote it.
+
+    Unchanged in YAML 1.1 (PyYAML) and in YAML 1.2 (js-yaml, which Hexo reads with) alike.
+    """
     value = one_line(value)
-    if value and _parses_back(value, value):
+    if value and not _YAML_1_2_NOT_STRINGS.fullmatch(value) and _parses_back(value, value):
         return value
     return single_quoted(value)
 
@@ -173,6 +190,17 @@ def document_identity(text: str) -> tuple[str, str] | None:
     if not isinstance(data, dict) or "title" not in data or "date" not in data:
         return None
     return str(data["title"]), str(data["date"])
+
+
+def body_digest(text: str) -> str | None:
+    """Return the sha256 of what follows a document's front matter (its body), or None.
+
+    It stays the same when only the front matter changes, e.g. a new headline.
+    """
+    parts = text.split("\n---\n", 2)
+    if len(parts) != 3 or parts[0]:
+        return None
+    return hashlib.sha256(parts[2].encode("utf-8", errors="surrogatepass")).hexdigest()
 
 
 def document_bytes(item: Any, extra_fields: tuple[str, ...] = ()) -> bytes:

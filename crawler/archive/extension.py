@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 from typing import Self
 
@@ -11,7 +10,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from crawler.archive.state import ArchiveState, archive_root, state_path
+from crawler.archive.state import ArchiveState, archive_root, open_state, state_path
 
 logger = logging.getLogger(__name__)
 
@@ -42,17 +41,12 @@ class ArchiveExtension:
         return extension
 
     def open(self) -> None:
-        """Open the state; rebuild it from the archive's files if it was lost."""
-        lost = not self.state_path.exists()
-        started = time.monotonic()
-        self.state = ArchiveState.open(self.state_path, self.timeout)
-        if lost and self.root.is_dir():
-            added = self.state.rebuild_from_files(self.root)
-            if added:
-                logger.warning(
-                    "Archive state %s was missing: rebuilt from %d files in %.1fs",
-                    self.state_path, added, time.monotonic() - started,
-                )  # fmt: skip
+        """Open the state; rebuild it from the archive's files if it was lost.
+
+        A run under the archive lock has done that already, before its first request
+        (crawler/archive/run.py); here it costs a look at one row.
+        """
+        self.state = open_state(self.root, self.state_path, self.timeout)
 
     def spider_opened(self) -> None:
         """Log which state the crawl uses (not its size: counting reads a whole index)."""

@@ -18,10 +18,12 @@ from pathlib import Path
 
 from scrapy.settings import BaseSettings
 
+from crawler.archive.files import create_temporary, is_temporary
 from crawler.archive.state import (
     ArchiveState,
     ArchiveUnusableError,
     archive_root,
+    open_state,
     state_folder,
     state_path,
     utc_now,
@@ -78,7 +80,7 @@ def archive_lock(root: Path) -> Iterator[Path]:
 
 
 def remove_stale_temporary_files(root: Path) -> int:
-    """Delete temporary files left by a killed run (only the lock holder may call this).
+    """Delete the temporary files a killed run left (only the lock holder may call this).
 
     Walks the folders with `os.scandir`, one entry at a time: an archive folder may hold
     100,000 files, and listing them all at once would cost tens of megabytes.
@@ -86,13 +88,18 @@ def remove_stale_temporary_files(root: Path) -> int:
     removed = 0
     folders = [root]
     while folders:
-        with os.scandir(folders.pop()) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    folders.append(Path(entry.path))
-                elif entry.name.startswith(".") and entry.name.endswith(".tmp"):
-                    Path(entry.path).unlink(missing_ok=True)
-                    removed += 1
+        folder = folders.pop()
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        folders.append(Path(entry.path))
+                    elif is_temporary(entry.name):  # never a file of anyone else
+                        Path(entry.path).unlink(missing_ok=True)
+                        removed += 1
+        except OSError as error:  # a folder it cannot list may hold a half-written file
+            message = f"cannot clean up the archive folder {folder}: {error}"
+            raise ArchiveUnusableError(message) from None
     return removed
 
 
@@ -148,12 +155,16 @@ def read_run_record(root: Path) -> str | None:
 def write_run_record(root: Path, text: str) -> None:
     """Replace the run record, durably: a crash after this sees it or the one before."""
     folder = state_folder(root)
-    temporary = folder / f".{RUN_RECORD}.tmp"  # removed by the clean-up if a kill leaves it
-    with temporary.open("w", encoding="utf-8") as file:
-        file.write(text + "\n")
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(temporary, folder / RUN_RECORD)
+    handle, temporary = create_temporary(folder)  # removed by the clean-up if a kill leaves it
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text + "\n")
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, folder / RUN_RECORD)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
     descriptor = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(descriptor)  # the rename itself must be on disk before the run writes
@@ -188,9 +199,10 @@ def prepare_archive(settings: BaseSettings) -> None:
     """Get the archive ready for a run (only the lock holder may call this).
 
     Records that a run is in progress. After a run that did not end cleanly (killed, or
-    crashed), removes its temporary files and checks the whole state: both read everything,
-    so after a clean end the start only takes a look at the state that costs the same at
-    any size. Raise ArchiveUnusableError if the state is corrupt.
+    crashed), removes its temporary files, checks the whole state and records the files it
+    does not know (a state changed since the last run is checked and completed so too):
+    these read everything, so after a clean end the start only takes a look at the state
+    that costs the same at any size. Raise ArchiveUnusableError if the state is corrupt.
     """
     root, path = archive_root(settings), state_path(settings)
     timeout = settings.getfloat("ARCHIVE_STATE_TIMEOUT", 30)
@@ -217,6 +229,10 @@ def prepare_archive(settings: BaseSettings) -> None:
         logger.info("Archive state %s: sound (checked in %.1fs)", path, time.monotonic() - started)
     else:
         check_state(path, timeout, full=False)
+    try:  # a lost or half-built state is rebuilt now, before the first request
+        open_state(root, path, timeout, adopt_unknown=bool(check)).close()
+    except sqlite3.Error as error:
+        raise ArchiveUnusableError(f"cannot open the archive state {path}: {error}") from error
     if not clean_up and not check:
         assert record is not None
         logger.info(
@@ -240,7 +256,10 @@ def run_under_lock(settings: BaseSettings, run: Callable[[], None]) -> int:
 
     LOCKED_EXIT_STATUS if another run holds the lock; UNUSABLE_EXIT_STATUS, before any
     request, if the archive folder cannot be written or the state database is corrupt.
+    Raise UsageError if MARKDOWN_EXPORT_DIR names no folder.
     """
+    if settings.getbool("MARKDOWN_EXPORT_ENABLED", True):
+        archive_root(settings)  # a usage error, before anything runs, if it names no folder
     if not settings.getbool("ARCHIVE_ENABLED", True):
         run()
         return 0

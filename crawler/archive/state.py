@@ -1,28 +1,35 @@
 """Archive state: what the archive holds, so scheduled runs fetch only what is new or changed.
 
 The state is a SQLite database inside the export folder (`<MARKDOWN_EXPORT_DIR>/.archive/`),
-so one folder is one archive. It is looked up row by row, never loaded whole. Each write is
-its own transaction, made after the file it describes is in place, so a killed run leaves
-the state at worst one step behind the files, which the next run repairs.
+so one folder is one archive. It is looked up row by row, never loaded whole. A file is
+renamed into place only once the state holds the intent to write it (`pending`), and its
+record replaces that intent in one transaction after the rename: a run killed in between
+leaves an intent that the next start settles by the file's bytes. A state built from the
+files (it was lost) is marked complete in the same transaction as its last row, so a
+rebuild that was killed or failed is redone, never taken for an empty archive.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import os
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Self
 
+from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 from w3lib.url import canonicalize_url
 
-from crawler.archive.document import document_identity
+from crawler.archive.document import body_digest, document_identity
 from crawler.stats import STATE_ERRORS
 
 logger = logging.getLogger(__name__)
@@ -40,14 +47,15 @@ CREATE TABLE IF NOT EXISTS articles (
     url TEXT NOT NULL,              -- canonical (w3lib): one article found by any source
     path TEXT NOT NULL,             -- the article's file, relative to the archive folder
     content_hash TEXT NOT NULL,     -- sha256 of the file's bytes
-    title TEXT NOT NULL,            -- title and date identify an article in its file
+    title TEXT NOT NULL,            -- date and title (or body) find an adopted file
     date TEXT NOT NULL,
     published TEXT,
     modified TEXT,                  -- the source's last-modified time (roll API `mtime`)
     first_seen TEXT NOT NULL,
-    last_seen TEXT NOT NULL
+    last_seen TEXT NOT NULL,
+    body_hash TEXT                  -- sha256 of the body: finds a retitled article's file
 );
-CREATE INDEX IF NOT EXISTS articles_identity ON articles (title, date);
+CREATE INDEX IF NOT EXISTS articles_date ON articles (date);
 CREATE INDEX IF NOT EXISTS articles_path ON articles (path);
 CREATE INDEX IF NOT EXISTS articles_url ON articles (url);
 CREATE TABLE IF NOT EXISTS listings (
@@ -56,7 +64,23 @@ CREATE TABLE IF NOT EXISTS listings (
     updated TEXT NOT NULL,
     mark TEXT                       -- where the listing was read up to, e.g. the newest lastmod
 );
+CREATE TABLE IF NOT EXISTS pending (
+    key TEXT PRIMARY KEY,           -- an article whose file is being renamed into place
+    path TEXT NOT NULL,
+    content_hash TEXT NOT NULL,     -- the bytes the file holds once the rename happened
+    record TEXT NOT NULL,           -- the record to store then (JSON)
+    replaces TEXT                   -- the key of the record it replaces, if another
+);
+CREATE TABLE IF NOT EXISTS facts (
+    name TEXT PRIMARY KEY,          -- `complete`: every file of the archive is recorded
+    value TEXT NOT NULL
+);
 """
+
+# Columns added since the first release, with their declarations: added to older states.
+ADDED_COLUMNS = {"body_hash": "TEXT"}
+
+COMPLETE = "complete"
 
 
 class ArchiveUnusableError(RuntimeError):
@@ -86,6 +110,7 @@ class Record:
     modified: str | None
     first_seen: str
     last_seen: str
+    body_hash: str | None = None
 
 
 def state_folder(root: Path) -> Path:
@@ -117,6 +142,10 @@ class ArchiveState:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.executescript(SCHEMA)
+            columns = {row[1] for row in connection.execute("PRAGMA table_info(articles)")}
+            for name, declaration in ADDED_COLUMNS.items():
+                if name not in columns:
+                    connection.execute(f"ALTER TABLE articles ADD COLUMN {name} {declaration}")
         except sqlite3.DatabaseError as error:
             connection.close()
             if error.sqlite_errorname in CORRUPT_STATE_ERRORS:
@@ -177,7 +206,21 @@ class ArchiveState:
 
     def lookup_identity(self, title: str, date: str) -> Record | None:
         """Return the record of the article with this title and date, if any."""
-        return self._first("title = ? AND date = ?", title, date)
+        return self._first("date = ? AND title = ?", date, title)
+
+    def lookup_adoptable(self, title: str, date: str, body_hash: str) -> Record | None:
+        """Return a file the state adopted (`file:` key) that holds this article, if any.
+
+        Its date must be the article's, and its title or its body too (a headline may change
+        after the state was lost); a file with both is preferred, then one with the body.
+        """
+        row = self.connection.execute(
+            "SELECT * FROM articles WHERE date = ? AND key LIKE 'file:%' "
+            "AND (title = ? OR body_hash = ?) "
+            "ORDER BY (body_hash IS ?) + (title = ?) DESC, (body_hash IS ?) DESC LIMIT 1",
+            (date, title, body_hash, body_hash, title, body_hash),
+        ).fetchone()
+        return Record(**dict(row)) if row else None
 
     def _first(self, condition: str, *values: str) -> Record | None:
         """Return the first record that meets an SQL condition, if any."""
@@ -192,22 +235,70 @@ class ArchiveState:
         return record is not None and modified is not None and record.modified == modified
 
     def record(self, record: Record, replaces: str | None = None) -> None:
-        """Store an article's record (one transaction), replacing the row `replaces`."""
+        """Store an article's record (one transaction), replacing the row `replaces`.
+
+        Any intent to write its file (`intend`) is settled in the same transaction.
+        """
         with self.transaction():
-            if replaces and replaces != record.key:
-                self.connection.execute("DELETE FROM articles WHERE key = ?", (replaces,))
+            self._store(record, replaces)
+
+    def _store(self, record: Record, replaces: str | None) -> None:
+        """Store a record and settle its intent, inside the caller's transaction."""
+        if replaces and replaces != record.key:
+            self.connection.execute("DELETE FROM articles WHERE key = ?", (replaces,))
+        self.connection.execute("DELETE FROM pending WHERE key = ?", (record.key,))
+        self.connection.execute(
+            """INSERT INTO articles (key, url, path, content_hash, title, date, published,
+                modified, first_seen, last_seen, body_hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (key) DO UPDATE SET url = excluded.url, path = excluded.path,
+                content_hash = excluded.content_hash, title = excluded.title,
+                date = excluded.date, published = excluded.published,
+                modified = excluded.modified, last_seen = excluded.last_seen,
+                body_hash = excluded.body_hash""",
+            (
+                record.key, record.url, record.path, record.content_hash, record.title,
+                record.date, record.published, record.modified, record.first_seen,
+                record.last_seen, record.body_hash,
+            ),
+        )  # fmt: skip
+
+    def intend(self, record: Record, replaces: str | None = None) -> None:
+        """Note, before its file is renamed into place, the record that the file will have."""
+        with self.transaction():
             self.connection.execute(
-                """INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (key) DO UPDATE SET url = excluded.url, path = excluded.path,
-                    content_hash = excluded.content_hash, title = excluded.title,
-                    date = excluded.date, published = excluded.published,
-                    modified = excluded.modified, last_seen = excluded.last_seen""",
-                (
-                    record.key, record.url, record.path, record.content_hash, record.title,
-                    record.date, record.published, record.modified, record.first_seen,
-                    record.last_seen,
-                ),
+                "INSERT OR REPLACE INTO pending VALUES (?, ?, ?, ?, ?)",
+                (record.key, record.path, record.content_hash, json.dumps(asdict(record)),
+                 replaces),
             )  # fmt: skip
+
+    def forget_intent(self, key: str) -> None:
+        """Drop the intent of a write that failed before its rename."""
+        with self.transaction():
+            self.connection.execute("DELETE FROM pending WHERE key = ?", (key,))
+
+    def settle_intents(self, root: Path) -> tuple[int, int]:
+        """Settle the intents a killed run left: record the renamed files, drop the others.
+
+        A file renamed into place holds the intended bytes; one that was not holds other
+        bytes or is absent, and its article keeps its old record. Reads only the pending
+        rows (at most the writes that were under way) and their files. Returns
+        (recorded, dropped).
+        """
+        rows = self.connection.execute("SELECT * FROM pending").fetchall()
+        recorded = 0
+        for row in rows:
+            try:
+                data = (root / row["path"]).read_bytes()
+            except OSError:
+                data = b""
+            with self.transaction():
+                if hashlib.sha256(data).hexdigest() == row["content_hash"]:
+                    self._store(Record(**json.loads(row["record"])), row["replaces"])
+                    recorded += 1
+                else:
+                    self.connection.execute("DELETE FROM pending WHERE key = ?", (row["key"],))
+        return recorded, len(rows) - recorded
 
     def touch(self, keys: Iterable[str]) -> None:
         """Mark articles as seen in a listing now."""
@@ -264,32 +355,187 @@ class ArchiveState:
             raise
         self.connection.execute("COMMIT")
 
-    def rebuild_from_files(self, root: Path) -> int:
-        """Record every article file of the archive (for a state that was lost)."""
-        now = utc_now()
-        added = 0
+    def is_complete(self) -> bool:
+        """Tell whether every file of the archive is recorded (not a lost or half-built state).
+
+        A state kept by a version that did not mark it is complete if it holds any row: its
+        rebuild was one transaction, so a killed one left no row at all.
+        """
+        row = self.connection.execute(
+            "SELECT value FROM facts WHERE name = ?", (COMPLETE,)
+        ).fetchone()
+        if row is not None:
+            return True
+        if self.connection.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is None:
+            return False
         with self.transaction():
-            for path in sorted(root.rglob("*.md")):
-                relative = path.relative_to(root)
-                if relative.parts[0] == STATE_FOLDER:
-                    continue
-                data = path.read_bytes()
-                identity = document_identity(data.decode("utf-8", errors="replace"))
-                if identity is None:
-                    logger.warning("Not an archive document, left alone: %s", path)
-                    continue
-                self.connection.execute(
-                    "INSERT OR IGNORE INTO articles VALUES (?, '', ?, ?, ?, ?, NULL, NULL, ?, ?)",
-                    (f"file:{relative}", str(relative), hashlib.sha256(data).hexdigest(),
-                     *identity, now, now),
-                )  # fmt: skip
-                added += 1
+            self._mark_complete()
+        return True
+
+    def _mark_complete(self) -> None:
+        self.connection.execute("INSERT OR REPLACE INTO facts VALUES (?, ?)", (COMPLETE, utc_now()))
+
+    def rebuild_from_files(self, root: Path) -> int:
+        """Record every article file of the archive, then mark the state complete.
+
+        One transaction: a rebuild killed or failed midway leaves the state as it was, still
+        not complete, and the next run does it again. Raise ArchiveUnusableError, naming
+        the path, if a folder or a file of the archive cannot be read.
+        """
+        with self.transaction():
+            added = self._adopt(self._unknown_files(root))
+            self._mark_complete()
         return added
+
+    def adopt_unknown_files(self, root: Path) -> int:
+        """Record every article file that no record holds (reads the whole archive folder).
+
+        For the start after a run that did not end cleanly, or a state changed since: a row
+        lost or deleted leaves a file the state does not know, whose article a headline
+        change would otherwise give a second file. Writes only if it finds one.
+        """
+        rows = list(self._unknown_files(root))
+        if not rows:
+            return 0
+        with self.transaction():
+            return self._adopt(rows)
+
+    def _unknown_files(self, root: Path) -> Iterator[tuple[str, ...]]:
+        """Yield the record values of each article file that no record holds.
+
+        Compares a folder's files with the paths recorded under it, read in one range of
+        the path index: a look-up a file would cost ten times as much.
+        """
+        now = utc_now()
+        for folder, names in archive_folders(root):
+            if not names:
+                continue
+            start = os.path.join(folder, "") if folder else ""
+            if start:  # paths from `start` up to the first string that does not begin so
+                end = start[:-1] + chr(ord(os.sep) + 1)
+                rows = self.connection.execute(
+                    "SELECT path FROM articles WHERE path >= ? AND path < ?", (start, end)
+                )
+            else:
+                rows = self.connection.execute("SELECT path FROM articles")
+            recorded = {rest for (path,) in rows if os.sep not in (rest := path[len(start) :])}
+            for name in names:
+                if name not in recorded:
+                    values = self._file_record(root, os.path.join(folder, name), now)
+                    if values is not None:
+                        yield values
+
+    def _file_record(self, root: Path, relative: str, now: str) -> tuple[str, ...] | None:
+        """Return the record values of an archive file (key `file:<path>`), None if no article."""
+        path = root / relative
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise ArchiveUnusableError(f"cannot read the archive file {path}: {error}") from None
+        text = data.decode("utf-8", errors="replace")
+        identity = document_identity(text)
+        if identity is None:
+            logger.warning("Not an archive document, left alone: %s", path)
+            return None
+        return (f"file:{relative}", relative, hashlib.sha256(data).hexdigest(), *identity,
+                now, now, body_digest(text) or "")  # fmt: skip
+
+    def _adopt(self, rows: Iterable[tuple[str, ...]]) -> int:
+        """Record files under `file:` keys, in the caller's transaction; return how many."""
+        before = self.connection.total_changes
+        self.connection.executemany(
+            """INSERT OR IGNORE INTO articles (key, url, path, content_hash, title, date,
+                first_seen, last_seen, body_hash) VALUES (?, '', ?, ?, ?, ?, ?, ?, ?)""",
+            rows,
+        )
+        return self.connection.total_changes - before
+
+
+def archive_folders(root: Path) -> Iterator[tuple[str, list[str]]]:
+    """Yield each folder of the archive (relative, `""` for the root) with its `.md` files.
+
+    Only regular files count; the state's folder is left out and symbolic links are not
+    followed. Walks with `os.scandir`, one folder at a time (an archive may hold 100,000
+    files). Raise ArchiveUnusableError, naming the folder, if one cannot be listed: a state
+    built without its files would let them be written twice.
+    """
+    top = os.fspath(root)
+    prefix = len(os.path.join(top, ""))
+    folders = [top]
+    while folders:
+        folder = folders.pop()
+        names = []
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        if not (folder == top and entry.name == STATE_FOLDER):
+                            folders.append(entry.path)
+                    elif entry.name.endswith(".md") and entry.is_file(follow_symlinks=False):
+                        names.append(entry.name)
+        except OSError as error:
+            message = f"cannot read the archive folder {folder}: {error}"
+            raise ArchiveUnusableError(message) from None
+        yield folder[prefix:], names
+
+
+def open_state(
+    root: Path, path: Path, timeout: float = 30.0, *, adopt_unknown: bool = False
+) -> ArchiveState:
+    """Open an archive's state for a run: rebuilt from the files unless it is complete.
+
+    Also settles the intents a killed run left, and with `adopt_unknown` (after a run that
+    did not end cleanly) records the files the state does not know. Otherwise it reads
+    only a few rows: the start of a run on a complete state costs the same at any size.
+    """
+    existed = path.exists()
+    state = ArchiveState.open(path, timeout)
+    try:
+        rebuild = not state.is_complete() and root.is_dir()
+        if rebuild:
+            started = time.monotonic()
+            added = state.rebuild_from_files(root)
+            if added or existed:
+                logger.warning(
+                    "Archive state %s was %s: rebuilt from %d files in %.1fs",
+                    path, "incomplete (a rebuild that did not finish, or an empty file)"
+                    if existed else "missing", added, time.monotonic() - started,
+                )  # fmt: skip
+        recorded, dropped = state.settle_intents(root)
+        if recorded or dropped:
+            logger.warning(
+                "Archive state %s: settled the writes a killed run left: %d files recorded, "
+                "%d not renamed into place (their articles are fetched again)",
+                path, recorded, dropped,
+            )  # fmt: skip
+        if adopt_unknown and not rebuild and root.is_dir():
+            started = time.monotonic()
+            adopted = state.adopt_unknown_files(root)
+            if adopted:
+                logger.warning(
+                    "Archive state %s: recorded %d files it did not know, in %.1fs (their "
+                    "articles are matched to them by date and title or body)",
+                    path, adopted, time.monotonic() - started,
+                )  # fmt: skip
+    except BaseException:
+        state.close()
+        raise
+    return state
 
 
 def archive_root(settings: BaseSettings) -> Path:
-    """Return the archive's folder (MARKDOWN_EXPORT_DIR)."""
-    return Path(settings.get("MARKDOWN_EXPORT_DIR", "output"))
+    """Return the archive's folder (MARKDOWN_EXPORT_DIR); a usage error if it names none.
+
+    An empty value would be the current folder: a project's own files adopted as articles.
+    """
+    value = settings.get("MARKDOWN_EXPORT_DIR", "output")
+    text = os.fspath(value) if isinstance(value, str | os.PathLike) else ""
+    if not text.strip() or "\0" in text:
+        raise UsageError(
+            f"MARKDOWN_EXPORT_DIR must name the archive's folder (e.g. output), not {value!r}",
+            print_help=False,
+        )
+    return Path(text)
 
 
 def state_path(settings: BaseSettings) -> Path:

@@ -8,20 +8,22 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
 from crawler.archive.run import run_under_lock
-from crawler.commands import check_spider_arguments
+from crawler.commands import check_command_settings, check_spider_arguments, unknown_spider
 
 
 class Command(ScrapyCrawlCommand):
     """Scrapy's crawl command; a bad `-a` is a usage error; one run per archive at a time."""
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        """Check the spider's arguments with its `read_arguments`, if it has one, then crawl."""
-        if len(args) == 1 and self.settings is not None:
+        """Check the settings and the spider's arguments (`read_arguments`), then crawl."""
+        assert self.settings is not None
+        check_command_settings(self.settings)
+        if len(args) == 1:
             try:
-                # An unknown spider is left to Scrapy's own crawl, which says so.
-                check_spider_arguments(self.settings, args[0], opts.spargs)
+                known = check_spider_arguments(self.settings, args[0], opts.spargs)
             except (TypeError, ValueError) as error:
                 raise UsageError(str(error), print_help=False) from None
-        assert self.settings is not None
+            if not known:
+                raise UsageError(unknown_spider(self.settings, args[0]), print_help=False)
         status = run_under_lock(self.settings, lambda: super(Command, self).run(args, opts))
         self.exitcode = status or self.exitcode

@@ -11,6 +11,7 @@ from scrapy.exceptions import UsageError
 from scrapy.utils.conf import closest_scrapy_cfg
 
 from crawler.archive.run import run_under_lock
+from crawler.commands import check_command_settings
 from crawler.mirror import Mirror, serve
 
 logger = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ class Command(ScrapyCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         """Start the mirror, point SINA_ROLL_API_URL at it and crawl two list pages."""
         assert self.crawler_process is not None and self.settings is not None
+        check_command_settings(self.settings)
         fixtures = Path(self.settings.get("DEMO_FIXTURES_DIR"))
         if not fixtures.is_absolute():  # relative to the project, wherever it is run from
             fixtures = Path(closest_scrapy_cfg()).parent / fixtures

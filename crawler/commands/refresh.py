@@ -17,7 +17,7 @@ from scrapy.spiderloader import get_spider_loader
 
 from crawler import stats as names
 from crawler.archive.run import LOCKED_EXIT_STATUS, run_under_lock
-from crawler.commands import check_spider_arguments
+from crawler.commands import check_command_settings, check_spider_arguments, unknown_spider
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,10 @@ def read_sources(settings: BaseSettings) -> list[Source]:
         ]
     sources = []
     for line in configured:
-        name, *pairs = shlex.split(line)
+        try:
+            name, *pairs = shlex.split(line)
+        except ValueError as error:  # an unclosed quote
+            raise UsageError(f"REFRESH_SOURCES entry {line!r}: {error}") from None
         if any("=" not in pair for pair in pairs):
             raise UsageError(f"REFRESH_SOURCES entry {line!r}: arguments must be NAME=VALUE")
         sources.append(Source(name, dict(pair.split("=", 1) for pair in pairs)))
@@ -63,7 +66,7 @@ def check_source(settings: BaseSettings, source: Source) -> None:
     except (TypeError, ValueError) as error:
         raise UsageError(f"refresh source {source}: {error}") from None
     if not known:
-        raise UsageError(f"refresh source {source}: no spider named {source.spider!r}")
+        raise UsageError(f"refresh source {source}: {unknown_spider(settings, source.spider)}")
 
 
 @dataclass
@@ -90,10 +93,11 @@ class Summary:
             summary.unchanged += (
                 stats.get(names.UNCHANGED, 0) + stats.get(names.LISTED_UNCHANGED, 0) + elsewhere
             )
-            extraction_errors = sum(
-                value for name, value in stats.items() if name.endswith(names.EXTRACTION_ERRORS)
+            # Pages that are not articles, entries no article comes from, redirects not followed.
+            not_items = sum(
+                value for name, value in stats.items() if name.endswith(names.DROPPED_SUFFIXES)
             )
-            summary.dropped += stats.get(names.DROPPED, 0) - elsewhere + extraction_errors
+            summary.dropped += stats.get(names.DROPPED, 0) - elsewhere + not_items
             # A failed request counts once, although Scrapy's retry middleware and the
             # spider both log it.
             summary.errors += sum(
@@ -136,6 +140,7 @@ class Command(ScrapyCommand):
         if args:
             raise UsageError("refresh takes no arguments; configure REFRESH_SOURCES")
         assert self.settings is not None and self.crawler_process is not None
+        check_command_settings(self.settings)
         process = self.crawler_process
         sources = read_sources(self.settings)
         for source in sources:

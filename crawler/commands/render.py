@@ -15,6 +15,8 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from crawler.commands import check_command_settings
+from crawler.common.urls import web_url
 from crawler.render import Rendered, recorded_headers, render_page
 from crawler.sites import profile_for_url, site_named
 from crawler.sites.generic import Generic
@@ -57,6 +59,12 @@ class Command(ScrapyCommand):
         page = Path(args[0])
         if not page.is_file():
             raise UsageError(f"no such file: {page}", print_help=False)
+        assert self.settings is not None
+        check_command_settings(self.settings)
+        try:
+            web_url(opts.url)
+        except ValueError as error:
+            raise UsageError(f"--url: {error}", print_help=False) from None
         try:
             # A URL of no known site renders through the generic profile anyway.
             site = site_named(Generic.key) if opts.generic else profile_for_url(opts.url)

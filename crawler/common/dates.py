@@ -40,11 +40,14 @@ def parse_local_datetime(text: str, tz: timezone = BEIJING) -> datetime | None:
 
 
 def parse_epoch(value: object) -> datetime | None:
-    """Parse epoch seconds given as a number or a string of digits."""
+    """Parse epoch seconds given as a number or a string of digits; None past year 9999."""
     try:
         seconds = int(str(value).strip())
     except ValueError:
         return None
     if seconds <= 0:
         return None
-    return datetime.fromtimestamp(seconds, UTC)
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError):  # a time no calendar of ours can hold
+        return None

@@ -27,8 +27,10 @@ _INNERMOST_BLOCKS = etree.XPath(
 )
 
 # Plain lxml elements: lxml.html's element classes would cost a Python call per element
-# touched, and the stages use none of their methods.
-_PARSER = etree.HTMLParser()
+# touched, and the stages use none of their methods. `huge_tree`: without it libxml2 drops,
+# silently, a text node over 10 MB and whatever is nested deeper than 256 levels (with it,
+# 2048 levels, as the page itself is read by parsel).
+_PARSER = etree.HTMLParser(huge_tree=True)
 
 
 def parse_fragment(body_html: str) -> etree._Element:

@@ -4,11 +4,16 @@ requests that carry their kind, and one way of telling failures."""
 from __future__ import annotations
 
 import inspect
+import logging
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractContextManager, nullcontext
-from typing import Any, ClassVar
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import Any, ClassVar, Self
+from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
 from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
@@ -17,10 +22,43 @@ from crawler.archive.extension import ArchiveExtension
 from crawler.archive.state import ArchiveState, counting_state_errors
 from crawler.items import Article
 from crawler.listing import Listing
-from crawler.pages import article_page, failure_reason, page_name
+from crawler.pages import article_page, failure_reason, page_name, unread_depth
 from crawler.sites import Channel, ExtractionError, Site, extract_article
 
 LIST, ARTICLE = "list", "article"  # the kinds of request, in `Request.meta["kind"]`
+# Warnings of one kind about one listing page's entries logged in full; the rest are counted.
+WARNINGS_TOLD = 5
+
+
+class EntryWarnings:
+    """The warnings about one listing page's entries: the first few of each kind, then a count.
+
+    A hostile page of a million alike entries writes six lines, not a million.
+    """
+
+    def __init__(self, logger: logging.LoggerAdapter[logging.Logger], url: str) -> None:
+        self.logger = logger
+        self.url = url
+        self.counts: Counter[str] = Counter()
+
+    def warn(self, what: str, detail: str) -> None:
+        """Log `<what> <url>: <detail>`, unless this page told WARNINGS_TOLD of its kind already."""
+        self.counts[what] += 1
+        if self.counts[what] <= WARNINGS_TOLD:
+            self.logger.warning("%s <%s>: %s", what, self.url, detail[:300])
+
+    def close(self) -> None:
+        """Say how many more of each kind were not told."""
+        for what, count in self.counts.items():
+            if count > WARNINGS_TOLD:
+                self.logger.warning(
+                    "%s <%s>: and %d more like it", what, self.url, count - WARNINGS_TOLD
+                )
+
+
+def error_reason(error: Exception) -> str:
+    """Say why an entry could not be read: a ValueError's own words, else the error's name too."""
+    return str(error) if type(error) is ValueError else f"{type(error).__name__}: {error}"
 
 
 class ArchivingSpider(scrapy.Spider):
@@ -38,6 +76,7 @@ class ArchivingSpider(scrapy.Spider):
         LIST: stats.LIST_REQUEST_FAILURES,
         ARTICLE: stats.ARTICLE_REQUEST_FAILURES,
     }
+    bad_entries_stat: ClassVar[str] = stats.BAD_ENTRIES  # `<prefix>/<stat>`
     state: ArchiveState | None = None
     arguments: Any
 
@@ -48,6 +87,47 @@ class ArchivingSpider(scrapy.Spider):
         self.arguments = self.read_arguments(**given)
         self.pending: Iterator[Request] = iter(())
         self.met: set[str] = set()  # archive keys of the articles listed so far in this run
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        """Count articles an item pipeline raised on, and redirects not followed (Scrapy only
+        logs the one, at DEBUG the others)."""
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.pipeline_failed, signal=signals.item_error)
+        crawler.signals.connect(spider.redirect_scheduled, signal=signals.request_scheduled)
+        crawler.signals.connect(spider.redirect_dropped, signal=signals.request_dropped)
+        return spider
+
+    def redirect_scheduled(self, request: Request, spider: scrapy.Spider) -> None:
+        """Tell of a redirect to a host the spider does not crawl (Scrapy drops it at DEBUG)."""
+        domains = getattr(self, "allowed_domains", None)
+        if not request.meta.get("redirect_urls") or request.dont_filter or not domains:
+            return
+        host = urlsplit(request.url).hostname or ""
+        # As Scrapy's OffsiteMiddleware reads allowed_domains: a host and its subdomains.
+        if not any(host == domain or host.endswith(f".{domain}") for domain in domains):
+            self.redirect_not_followed(
+                request, stats.REDIRECTED_OFFSITE, f"another host than the spider's ({host})"
+            )
+
+    def redirect_dropped(self, request: Request, spider: scrapy.Spider) -> None:
+        """Tell of a redirect into a URL this run requested already (Scrapy's dupefilter)."""
+        if request.meta.get("redirect_urls"):
+            self.redirect_not_followed(
+                request, stats.REDIRECTED_TO_REQUESTED, "a URL this run requested already"
+            )
+
+    def redirect_not_followed(self, request: Request, stat: str, why: str) -> None:
+        """Log, with the listed URL, and count a redirect that is not followed."""
+        self.count(f"{request.meta.get('kind', ARTICLE)}/{stat}")
+        self.logger.info(
+            "Redirect not followed <%s> (redirected to <%s>): %s",
+            request.meta["redirect_urls"][0], request.url, why,
+        )  # fmt: skip
+
+    def pipeline_failed(self, item: Any, response: Response | None, failure: Failure) -> None:
+        """Count an article lost to an exception in an item pipeline: an error, for refresh."""
+        self.count(stats.PIPELINE_ERRORS)
 
     @classmethod
     def read_arguments(cls) -> Any:
@@ -145,6 +225,28 @@ class ArchivingSpider(scrapy.Spider):
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(stats.LISTED_UNCHANGED, len(keys))
 
+    @contextmanager
+    def entry_warnings(self, response: Response) -> Iterator[EntryWarnings]:
+        """Collect the warnings about a listing page's entries; tell the untold count at the end."""
+        warnings = EntryWarnings(self.logger, response.url)
+        try:
+            yield warnings
+        finally:
+            warnings.close()
+
+    @contextmanager
+    def reading_entry(self, warnings: EntryWarnings) -> Iterator[None]:
+        """Read one listed entry; one that raises is logged, counted and skipped, alone.
+
+        Entries come from the web: whatever one holds, it must cost itself only, never the
+        rest of its page, the next pages or the next listings.
+        """
+        try:
+            yield
+        except Exception as error:  # any error: the entry is skipped, and said why
+            self.count(self.bad_entries_stat)
+            warnings.warn("Bad entry skipped", error_reason(error))
+
     def count(self, name: str, value: int = 1) -> None:
         """Add to one of this spider's stats (`<prefix>/<name>`)."""
         assert self.crawler.stats is not None
@@ -155,7 +257,12 @@ class ArchivingSpider(scrapy.Spider):
     ) -> Article | None:
         """Run a parser on a fetched page; log and count a page that is not an article."""
         try:
-            return parse(article_page(response))
+            page = article_page(response)
+            article = parse(page)
+            too_deep = unread_depth(article.body_html, page.body)
+            if too_deep:
+                raise ExtractionError(too_deep)
+            return article
         except ExtractionError as error:
             self.count(stats.EXTRACTION_ERRORS)
             self.logger.warning("Cannot extract an article %s: %s", page_name(response), error)

@@ -138,27 +138,30 @@ class FeedSpider(ArchivingSpider):
             stats.inc_value("feed/list/empty")
             self.logger.warning("Empty feed <%s>: no items", response.url)
         wanted, unchanged = 0, []
-        for entry in feed.entries:
-            stats.inc_value("feed/list/items")
-            try:
-                item = read_item(entry, response.url)
-            except SkippedItemError as error:
-                stats.inc_value(f"feed/list/{error.reason}")
-                self.logger.warning("Feed item skipped <%s>: %s", response.url, error)
-                continue
-            listing = item_listing(item)
-            if not self.first_listed(listing):
-                continue
-            if self.is_archived_unchanged(listing):
-                unchanged.append(listing.key)
-                continue
-            wanted += 1
-            if wants_page(item, source, self.min_blocks, self.min_chars):
-                self.count("article/requested")
-                yield self.article_request(page_profile(item.link, source), source.channel, listing)
-            else:
-                self.count("article/full_text")
-                yield feed_article(item, source, feed.logo)
+        with self.entry_warnings(response) as warnings:
+            for entry in feed.entries:
+                stats.inc_value("feed/list/items")
+                with self.reading_entry(warnings):
+                    try:
+                        item = read_item(entry, response.url)
+                    except SkippedItemError as error:
+                        stats.inc_value(f"feed/list/{error.reason}")
+                        warnings.warn("Feed item skipped", str(error))
+                        continue
+                    listing = item_listing(item)
+                    if not self.first_listed(listing):
+                        continue
+                    if self.is_archived_unchanged(listing):
+                        unchanged.append(listing.key)
+                        continue
+                    wanted += 1
+                    if wants_page(item, source, self.min_blocks, self.min_chars):
+                        self.count("article/requested")
+                        profile = page_profile(item.link, source)
+                        yield self.article_request(profile, source.channel, listing)
+                    else:
+                        self.count("article/full_text")
+                        yield feed_article(item, source, feed.logo)
         self.note_listed_unchanged(unchanged, "items")
         self.logger.info(
             "Feed %s: %d items, %d new or changed", source.url, len(feed.entries), wanted

@@ -15,6 +15,7 @@ from w3lib.url import add_or_replace_parameters
 
 from crawler.common.dates import BEIJING, parse_epoch
 from crawler.common.text import split_keywords, squash
+from crawler.common.urls import web_url
 from crawler.listing import Listing
 from crawler.sites import Channel
 from crawler.sites.sina import Sina
@@ -33,6 +34,8 @@ def roll_entries(response: Response) -> list[dict[str, Any]]:
         answer = json.loads(response.body)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise RollAnswerError(f"not JSON ({error})") from None
+    except RecursionError:
+        raise RollAnswerError("not JSON (nested too deeply)") from None
     result = answer.get("result") if isinstance(answer, dict) else None
     if not isinstance(result, dict):
         raise RollAnswerError("no `result` object")
@@ -94,6 +97,9 @@ class SinaSpider(ArchivingSpider):
         self.referer = ""
         # Channels whose last run was interrupted: read up to max_pages, not just the new part.
         self.unfinished: set[str] = set()
+        self.backfill_max_pages = 5000
+        # A backfill's keys listed so far, by channel: a page listing none but these repeats.
+        self.backfill_keys: dict[str, set[str]] = {}
 
     @classmethod
     def read_arguments(
@@ -104,6 +110,11 @@ class SinaSpider(ArchivingSpider):
             picked = list(cls.site.channels)
         else:
             ids = [part.strip() for part in channels.split(",") if part.strip()]
+            if channels.strip() and not ids:
+                raise ValueError(
+                    f"channels must name channel ids separated by commas (e.g. 1686,1687), "
+                    f"or all, not {channels!r}"
+                )
             try:
                 picked = [cls.site.channel(lid) for lid in ids or [cls.site.default_channel]]
             except KeyError as error:
@@ -132,6 +143,7 @@ class SinaSpider(ArchivingSpider):
         spider.api_url = settings.get("SINA_ROLL_API_URL")
         spider.page_size = settings.getint("SINA_ROLL_PAGE_SIZE", 50)
         spider.referer = settings.get("SINA_ROLL_REFERER", "")
+        spider.backfill_max_pages = settings.getint("SINA_ROLL_BACKFILL_MAX_PAGES", 5000)
         api_host = urlsplit(spider.api_url).hostname or ""
         spider.allowed_domains = [*cls.site.hosts, api_host]
         return spider
@@ -189,46 +201,75 @@ class SinaSpider(ArchivingSpider):
         stats.inc_value("sina/list/pages")
         since = self.arguments.since
         wanted, unchanged, reached_since = 0, [], False
-        for entry in entries:
-            url = str(entry.get("url") or entry.get("wapurl") or "").strip()
-            if not url:
-                stats.inc_value("sina/list/entries_without_url")
-                self.logger.warning("Roll entry without a URL <%s>: %r", response.url, entry)
-                continue
-            listing = roll_listing(response.urljoin(url), entry)
-            listed = parse_epoch(entry.get("ctime")) or parse_epoch(entry.get("intime"))
-            if since and listed and listed < since:
-                reached_since = True
-                continue
-            if self.is_archived_unchanged(listing):
-                unchanged.append(listing.key)
-                continue
-            if self.first_listed(listing):
-                wanted += 1
-                yield self.article_request(self.site, channel, listing)
+        keys: set[str] = set()  # the page's articles
+        dated = False  # whether any entry has a time
+        with self.entry_warnings(response) as warnings:
+            for entry in entries:
+                with self.reading_entry(warnings):
+                    url = str(entry.get("url") or entry.get("wapurl") or "").strip()
+                    if not url:
+                        stats.inc_value("sina/list/entries_without_url")
+                        warnings.warn("Roll entry without a URL", repr(entry))
+                        continue
+                    listing = roll_listing(web_url(url, response.url), entry)
+                    keys.add(listing.key)
+                    listed = parse_epoch(entry.get("ctime")) or parse_epoch(entry.get("intime"))
+                    dated = dated or listed is not None
+                    if since and listed and listed < since:
+                        reached_since = True
+                        continue
+                    if self.is_archived_unchanged(listing):
+                        unchanged.append(listing.key)
+                        continue
+                    if self.first_listed(listing):
+                        wanted += 1
+                        yield self.article_request(self.site, channel, listing)
         self.note_listed_unchanged(unchanged)
         self.logger.info(
             "Channel %s (%s) page %d: %d listed, %d new or changed",
             channel.id, channel.name, page, len(entries), wanted,
         )  # fmt: skip
-        if self.wants_next_page(channel, entries, page, wanted, reached_since):
+        if reached_since or not entries:
+            more = False
+        elif self.arguments.since:
+            more = self.backfill_goes_on(channel, page, keys, dated)
+        else:
+            more = self.wants_next_page(channel, page, wanted)
+        if more:
             yield self.page_request(channel, page + 1)
         else:
             yield from self.next_listing()
 
-    def wants_next_page(
-        self,
-        channel: Channel,
-        entries: list[dict[str, Any]],
-        page: int,
-        wanted: int,
-        reached_since: bool,
-    ) -> bool:
-        """Decide whether to read the channel's next list page."""
-        if not entries or reached_since:
+    def backfill_goes_on(self, channel: Channel, page: int, keys: set[str], dated: bool) -> bool:
+        """Decide whether a backfill reads the channel's next list page.
+
+        It walks back until `since`, but not past a page that lists only what earlier pages
+        did (an API that ignores `page`), a page without times (`since` would never be
+        reached), or SINA_ROLL_BACKFILL_MAX_PAGES pages.
+        """
+        seen = self.backfill_keys.setdefault(channel.id, set())
+        repeats = bool(keys) and keys <= seen
+        seen |= keys
+        since = self.arguments.since.date().isoformat() if self.arguments.since else ""
+        if repeats:
+            why = "lists nothing that pages before it did not: the API repeats itself"
+        elif not dated:
+            why = f"lists no times: cannot tell when {since} is reached"
+        elif page >= self.backfill_max_pages:
+            self.logger.warning(
+                "Channel %s: read SINA_ROLL_BACKFILL_MAX_PAGES (%d) list pages without reaching "
+                "%s; stopping the backfill here", channel.id, page, since,
+            )  # fmt: skip
             return False
-        if self.arguments.since:
-            return True  # a backfill walks back until it reaches `since`
+        else:
+            return True
+        self.logger.warning(
+            "Channel %s: page %d %s; stopping the backfill here", channel.id, page, why
+        )
+        return False
+
+    def wants_next_page(self, channel: Channel, page: int, wanted: int) -> bool:
+        """Decide whether to read the channel's next list page (not in a backfill)."""
         if wanted == 0 and not self.arguments.refresh_all and channel.id not in self.unfinished:
             self.logger.info("Everything listed on page %d is archived: stopping here", page)
             return False

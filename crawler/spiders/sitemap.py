@@ -18,6 +18,7 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from crawler.common.dates import parse_iso_datetime
 from crawler.common.text import split_keywords, squash
+from crawler.common.urls import web_url
 from crawler.listing import Listing
 from crawler.sites import Channel, Site, all_sites, profile_for_url, site_named
 from crawler.spiders.archiving import LIST, ArchivingSpider
@@ -76,7 +77,10 @@ def listed_time(entry: dict[str, Any]) -> datetime | None:
     for value in (entry.get("lastmod"), news.get("publication_date")):
         parsed = parse_iso_datetime(value) if isinstance(value, str) and value else None
         if parsed is not None:
-            return parsed.astimezone(UTC)
+            try:
+                return parsed.astimezone(UTC)
+            except OverflowError:  # `0001-01-01T00:00:00+08:00` is before year 1 in UTC
+                continue
     return None
 
 
@@ -160,6 +164,7 @@ class SitemapSpider(ArchivingSpider, ScrapySitemapSpider):
         **ArchivingSpider.failure_stats,
         LIST: "request_failures",
     }
+    bad_entries_stat = "bad_entries"  # `sitemap/bad_entries`
     arguments: Arguments
 
     def __init__(self, **kwargs: Any) -> None:
@@ -267,16 +272,18 @@ class SitemapSpider(ArchivingSpider, ScrapySitemapSpider):
         stats = self.crawler.stats
         assert stats is not None
         wanted = 0
-        for entry in entries:
-            url = response.urljoin(entry["loc"])
-            modified = listed_time(entry)
-            if read.mark and modified and modified < read.mark:
-                stats.inc_value("sitemap/skipped/older_than_mark")
-                continue
-            read.children[url] = modified
-            wanted += 1
-            if url not in self.sitemaps:
-                yield self.sitemap_request(url)
+        with self.entry_warnings(response) as warnings:
+            for entry in entries:
+                with self.reading_entry(warnings):
+                    url = web_url(entry["loc"], response.url)
+                    modified = listed_time(entry)
+                    if read.mark and modified and modified < read.mark:
+                        stats.inc_value("sitemap/skipped/older_than_mark")
+                        continue
+                    read.children[url] = modified
+                    wanted += 1
+                    if url not in self.sitemaps:
+                        yield self.sitemap_request(url)
         self.logger.info(
             "Sitemap index <%s>: %d sitemaps, %d changed since the last run",
             response.url, len(entries), wanted,
@@ -289,28 +296,30 @@ class SitemapSpider(ArchivingSpider, ScrapySitemapSpider):
         stats = self.crawler.stats
         assert stats is not None
         wanted, unchanged, filtered, older = 0, [], 0, 0
-        for entry in entries:
-            url = response.urljoin(entry["loc"])
-            site = self.profile(url)
-            pattern = self.arguments.pattern or re.compile(site.article_urls)
-            if not pattern.search(url):
-                filtered += 1
-                continue
-            listing = listing_of(site, url, entry)
-            modified = listing.modified
-            if read.mark and modified and modified < read.mark:
-                older += 1
-                continue
-            if self.is_archived(listing):
-                unchanged.append(listing.key)
-                read.hold(modified)
-                continue
-            wanted += 1
-            read.waiting[listing.key] = modified
-            first = listing.key not in self.listers
-            self.listers.setdefault(listing.key, {})[read.url] = modified
-            if first:
-                yield self.article_request(site, self.channel(site), listing)
+        with self.entry_warnings(response) as warnings:
+            for entry in entries:
+                with self.reading_entry(warnings):
+                    url = web_url(entry["loc"], response.url)
+                    site = self.profile(url)
+                    pattern = self.arguments.pattern or re.compile(site.article_urls)
+                    if not pattern.search(url):
+                        filtered += 1
+                        continue
+                    listing = listing_of(site, url, entry)
+                    modified = listing.modified
+                    if read.mark and modified and modified < read.mark:
+                        older += 1
+                        continue
+                    if self.is_archived(listing):
+                        unchanged.append(listing.key)
+                        read.hold(modified)
+                        continue
+                    wanted += 1
+                    read.waiting[listing.key] = modified
+                    first = listing.key not in self.listers
+                    self.listers.setdefault(listing.key, {})[read.url] = modified
+                    if first:
+                        yield self.article_request(site, self.channel(site), listing)
         stats.inc_value("sitemap/entries", len(entries))
         stats.inc_value("sitemap/skipped/filtered", filtered)
         stats.inc_value("sitemap/skipped/older_than_mark", older)
@@ -358,14 +367,31 @@ class SitemapSpider(ArchivingSpider, ScrapySitemapSpider):
         if isinstance(exception, ArchivedByAnotherSource):
             self.article_archived(item, response)
 
-    def is_complete(self, url: str, seen: frozenset[str] = frozenset()) -> bool:
-        """Tell whether a sitemap was read and all it lists (sitemaps included) is archived."""
-        if url in seen:
-            return True  # an index that lists itself: its own answer decides
-        read = self.sitemaps.get(url)
-        if read is None or not read.read or read.waiting:
-            return False
-        return all(self.is_complete(child, seen | {url}) for child in read.children)
+    def complete_sitemaps(self) -> set[str]:
+        """Return the sitemaps that were read and all they list (sitemaps included) is archived.
+
+        A sitemap not read, or waiting for an article, is incomplete, and so is every index
+        that lists one, through any number of levels; an index that lists itself (around a
+        loop) is decided by the rest. One walk back from the incomplete ones, each link
+        followed once: an index listing the same sitemaps along many paths, or a long chain
+        of indexes, costs its size, not its paths, and no recursion.
+        """
+        listed_by: dict[str, list[str]] = {}
+        for url, read in self.sitemaps.items():
+            for child in read.children:
+                listed_by.setdefault(child, []).append(url)
+        incomplete = {
+            url
+            for url in {*self.sitemaps, *listed_by}
+            if url not in self.sitemaps or not self.sitemaps[url].read or self.sitemaps[url].waiting
+        }
+        to_walk = list(incomplete)
+        while to_walk:
+            for parent in listed_by.get(to_walk.pop(), ()):
+                if parent not in incomplete:
+                    incomplete.add(parent)
+                    to_walk.append(parent)
+        return set(self.sitemaps) - incomplete
 
     def closed(self, reason: str) -> None:
         """Move each sitemap's mark over what the archive now holds, if the crawl finished.
@@ -376,10 +402,11 @@ class SitemapSpider(ArchivingSpider, ScrapySitemapSpider):
         """
         if self.state is None or reason != "finished":
             return
+        complete = self.complete_sitemaps()
         for url, read in self.sitemaps.items():
             missing = list(read.waiting.values())
             for child, modified in read.children.items():
-                if self.is_complete(child):
+                if child in complete:
                     read.hold(modified)
                 else:
                     missing.append(modified)

@@ -1,0 +1,191 @@
+"""Every setting the project reads, with its kind and bounds: checked before the first request.
+
+One table (`SETTINGS`): the project's own settings and the Scrapy ones a user is likely to
+set. A value of the wrong kind or out of bounds is refused with one line naming the
+setting, the value and what it takes; the commands make that a usage error (exit 2).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from scrapy.settings import BaseSettings
+
+from crawler.archive.document import EXTRA_FIELD_KEYS
+
+_WHOLE = re.compile(r"\s*[+-]?\d+\s*")
+
+
+class SettingError(ValueError):
+    """A setting whose value the project cannot use; the message says what it takes."""
+
+
+@dataclass(frozen=True)
+class Whole:
+    """A whole number, at least `minimum`."""
+
+    minimum: int = 0
+    unit: str = ""  # what is counted, for the message
+
+    def accepts(self) -> str:
+        """Say what values are taken."""
+        return f"a whole number{self.unit} ≥ {self.minimum}"
+
+    def valid(self, value: object, settings: BaseSettings, name: str) -> bool:
+        """Tell whether the value is one of those."""
+        if isinstance(value, bool):
+            return False
+        if isinstance(value, str) and _WHOLE.fullmatch(value):
+            value = int(value)
+        return isinstance(value, int) and value >= self.minimum
+
+
+@dataclass(frozen=True)
+class Seconds:
+    """A finite number of seconds, at least 0 (above 0 when `positive`)."""
+
+    positive: bool = False
+
+    def accepts(self) -> str:
+        """Say what values are taken."""
+        return f"a number of seconds {'> 0' if self.positive else '≥ 0'}"
+
+    def valid(self, value: object, settings: BaseSettings, name: str) -> bool:
+        """Tell whether the value is one of those."""
+        if isinstance(value, bool):
+            return False
+        try:
+            seconds = float(value) if isinstance(value, str | int | float) else math.nan
+        except ValueError:
+            return False
+        return math.isfinite(seconds) and (seconds > 0 if self.positive else seconds >= 0)
+
+
+@dataclass(frozen=True)
+class Switch:
+    """True or False (as Scrapy reads them: also 1/0, true/false)."""
+
+    def accepts(self) -> str:
+        """Say what values are taken."""
+        return "True or False"
+
+    def valid(self, value: object, settings: BaseSettings, name: str) -> bool:
+        """Tell whether the value is one of those."""
+        try:
+            settings.getbool(name)
+        except ValueError:
+            return False
+        return True
+
+
+@dataclass(frozen=True)
+class WebUrl:
+    """An http(s) URL with a host (empty too, when `optional`)."""
+
+    optional: bool = False
+
+    def accepts(self) -> str:
+        """Say what values are taken."""
+        return "an http(s) URL" + (", or nothing" if self.optional else "")
+
+    def valid(self, value: object, settings: BaseSettings, name: str) -> bool:
+        """Tell whether the value is one of those."""
+        if not isinstance(value, str):
+            return False
+        if self.optional and not value.strip():
+            return True
+        try:
+            parts = urlsplit(value.strip())
+            parts.port  # noqa: B018 (reading it checks it)
+        except ValueError:
+            return False
+        return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+@dataclass(frozen=True)
+class Names:
+    """A list (comma-separated on the command line) of some of `choices`."""
+
+    choices: tuple[str, ...]
+
+    def accepts(self) -> str:
+        """Say what values are taken."""
+        return f"a comma-separated list of some of: {', '.join(self.choices)}"
+
+    def valid(self, value: object, settings: BaseSettings, name: str) -> bool:
+        """Tell whether the value is one of those."""
+        try:
+            names = settings.getlist(name)
+        except (TypeError, ValueError):
+            return False
+        return all(isinstance(each, str) and each in self.choices for each in names)
+
+
+@dataclass(frozen=True)
+class Text:
+    """Any text (a path, a header): checked where it is used."""
+
+    def accepts(self) -> str:
+        """Say what values are taken."""
+        return "text"
+
+    def valid(self, value: object, settings: BaseSettings, name: str) -> bool:
+        """Tell whether the value is one of those."""
+        return isinstance(value, str)
+
+
+Kind = Whole | Seconds | Switch | WebUrl | Names | Text
+
+SETTINGS: dict[str, Kind] = {
+    # The project's own (crawler/settings.py says what each does).
+    "MARKDOWN_EXPORT_ENABLED": Switch(),
+    "MARKDOWN_EXPORT_DIR": Text(),  # its folder is checked when the archive opens
+    "MARKDOWN_EXTRA_FIELDS": Names(tuple(EXTRA_FIELD_KEYS)),
+    "ARCHIVE_ENABLED": Switch(),
+    "ARCHIVE_STATE_PATH": Text(),
+    "ARCHIVE_STATE_TIMEOUT": Seconds(),
+    "ARCHIVE_FULL_CHECK": Switch(),
+    "RETRY_AFTER_MAX_SECONDS": Seconds(),
+    "RETRY_BACKOFF_SECONDS": Seconds(),
+    "MISLABELLED_UTF8_ENABLED": Switch(),
+    "CHARSET_GUESS_ENABLED": Switch(),
+    "REFRESH_MAX_ERRORS": Whole(),
+    # REFRESH_SOURCES: read (and checked, entry by entry) by `scrapy refresh` itself.
+    "SINA_ROLL_API_URL": WebUrl(),
+    "SINA_ROLL_PAGE_SIZE": Whole(1),
+    "SINA_ROLL_BACKFILL_MAX_PAGES": Whole(1),
+    "SINA_ROLL_REFERER": WebUrl(optional=True),
+    "FEED_FULLTEXT_MIN_BLOCKS": Whole(),
+    "FEED_FULLTEXT_MIN_CHARS": Whole(),
+    "DEMO_FIXTURES_DIR": Text(),
+    # Scrapy's, as the project uses them.
+    "DOWNLOAD_TIMEOUT": Seconds(positive=True),
+    "DOWNLOAD_DELAY": Seconds(),
+    "DOWNLOAD_MAXSIZE": Whole(unit=" of bytes (0: no limit)"),
+    "DOWNLOAD_WARNSIZE": Whole(unit=" of bytes (0: no warning)"),
+    "RETRY_ENABLED": Switch(),
+    "RETRY_TIMES": Whole(),
+    "ROBOTSTXT_OBEY": Switch(),
+    "AUTOTHROTTLE_ENABLED": Switch(),
+    "AUTOTHROTTLE_START_DELAY": Seconds(),
+    "AUTOTHROTTLE_MAX_DELAY": Seconds(),
+    "CONCURRENT_REQUESTS": Whole(1),
+    "CONCURRENT_REQUESTS_PER_DOMAIN": Whole(1),
+    "CONCURRENT_ITEMS": Whole(1),
+    "CLOSESPIDER_PAGECOUNT": Whole(),
+    "CLOSESPIDER_ITEMCOUNT": Whole(),
+    "CLOSESPIDER_TIMEOUT": Seconds(),
+}
+
+
+def check_settings(settings: BaseSettings) -> None:
+    """Raise SettingError on the first setting of the table whose value cannot be used."""
+    for name, kind in SETTINGS.items():
+        value = settings.get(name)
+        if value is None:
+            continue  # not set anywhere: the reader's default applies
+        if not kind.valid(value, settings, name):
+            raise SettingError(f"{name} is {value!r}: it takes {kind.accepts()}")
