@@ -166,8 +166,7 @@ def test_a_page_with_no_article_text_is_an_extraction_error(tmp_path: Path) -> N
     assert result.stdout == ""
     assert (
         "render: nothing rendered for https://example.com/app: "
-        "no article text found (readability, trafilatura)"
-        in result.stderr
+        "no article text found (readability, trafilatura)" in result.stderr
     )
 
 
