@@ -66,10 +66,19 @@ ITEM_PIPELINES = {
     "pipelines.fallback.FallbackReportPipeline": 50,
     "pipelines.body.ArticleBodyPipeline": 100,
     "pipelines.validate.ValidatePipeline": 300,
+    "pipelines.titles.SafeTitlePipeline": 400,
     "pipelines.dedupe.CrossSourceDedupePipeline": 800,
+    "pipelines.images.ArchiveImagesPipeline": 850,  # off unless ARCHIVE_IMAGES_ENABLED
     "pipelines.export.MarkdownExportPipeline": 900,
 }
-EXTENSIONS = {"crawler.archive.extension.ArchiveExtension": 100}
+EXTENSIONS = {
+    "crawler.archive.extension.ArchiveExtension": 100,
+    # After Scrapy's own (0): they count and judge what the crawl did (crawler/monitoring).
+    "crawler.monitoring.counts.ArticleCounts": 500,
+    "crawler.monitoring.spidermon.MonitorExtension": 510,
+    "crawler.monitoring.record.RunReportExtension": 520,
+    "crawler.monitoring.progress.ProgressExtension": 530,
+}
 LOG_FORMATTER = "crawler.logformatter.ArticleLogFormatter"
 LOG_LEVEL = "INFO"
 
@@ -78,6 +87,10 @@ MARKDOWN_EXPORT_ENABLED = True
 MARKDOWN_EXPORT_DIR = "output"
 MARKDOWN_EXTRA_FIELDS: list[str] = []  # any of: url, media_source, editor, doc_id
 
+# Titles written with `<`, `>` and attribute break-outs in safe forms, for themes (Volantis)
+# that write titles into their pages unescaped (pipelines/titles.py).
+HEXO_SAFE_TITLES_ENABLED = True
+
 # The archive state: what the archive holds, so scheduled runs fetch only what changed.
 ARCHIVE_ENABLED = True
 ARCHIVE_STATE_PATH = ""  # default: <MARKDOWN_EXPORT_DIR>/.archive/state.db
@@ -85,10 +98,40 @@ ARCHIVE_STATE_TIMEOUT = 30.0  # seconds a state write waits for another connecti
 # Sweep temporary files and check the whole state at this start, as after a crash.
 ARCHIVE_FULL_CHECK = False
 
+# Local copies of each article's images in the site (pipelines/images.py); off: the seed
+# format links to the news sites' images.
+ARCHIVE_IMAGES_ENABLED = False
+ARCHIVE_IMAGES_DIR = ""  # default: `images` beside MARKDOWN_EXPORT_DIR (Hexo's source/images)
+ARCHIVE_IMAGES_URL = "/images/"  # where the site serves ARCHIVE_IMAGES_DIR
+ARCHIVE_IMAGES_MAX_BYTES = 10 * 1024 * 1024  # a larger image keeps its remote URL
+ARCHIVE_IMAGES_MAX_PER_ARTICLE = 50
+
 # `scrapy refresh`: which spiders to run ("name arg=value ..."; empty: every spider that
 # declares itself a refresh source) and how many logged errors still count as a good run.
 REFRESH_SOURCES: list[str] = []
 REFRESH_MAX_ERRORS = 0
+
+# Monitors at the end of every crawl (Spidermon; crawler/monitoring/checks.py): a failure
+# fails `scrapy refresh`. Articles, drops and fields are judged on at least MONITOR_MIN_ARTICLES.
+SPIDERMON_ENABLED = True
+MONITOR_FINISH_REASONS = ["finished"]
+MONITOR_MIN_ARTICLES = 5
+MONITOR_MIN_ARCHIVED_SHARE = 0.5  # of the listed new articles, at least this share archived
+MONITOR_MAX_DROPPED_SHARE = 0.25  # of the pages fetched, at most this share dropped
+MONITOR_REQUIRED_FIELDS = ["title", "date", "body"]  # on every article
+MONITOR_FIELD_MIN_SHARES = {"lead_image": 0.3, "source": 0.3, "editor": 0.3}  # or "site/field"
+MONITOR_MAX_FALLBACK_SHARE = 0.5  # of a site's pages, at most this share per field by fallback
+
+# A JSON report of every run in <MARKDOWN_EXPORT_DIR>/.archive/runs/ (the last N kept), and
+# node_exporter textfile metrics when ARCHIVE_METRICS_TEXTFILE names a file.
+RUN_REPORT_ENABLED = True
+RUN_REPORT_KEEP = 100
+ARCHIVE_METRICS_TEXTFILE = ""
+
+# Progress on long work (a backfill with `-a since=`): a bar on a terminal, else a log line
+# every PROGRESS_INTERVAL seconds. PROGRESS_ENABLED = True shows it on every crawl.
+PROGRESS_ENABLED = False
+PROGRESS_INTERVAL = 60.0
 
 # Sina Finance's roll API: point it at a mirror (or the offline demo) to crawl elsewhere.
 SINA_ROLL_API_URL = "https://feed.mix.sina.com.cn/api/roll/get"

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from scrapy.settings import BaseSettings
 
 from crawler.archive.document import EXTRA_FIELD_KEYS
+from crawler.monitoring.fields import MONITORED_FIELDS
 
 _WHOLE = re.compile(r"\s*[+-]?\d+\s*")
 
@@ -137,7 +138,58 @@ class Text:
         return isinstance(value, str)
 
 
-Kind = Whole | Seconds | Switch | WebUrl | Names | Text
+@dataclass(frozen=True)
+class Share:
+    """A share: a number from 0 to 1."""
+
+    def accepts(self) -> str:
+        """Say what values are taken."""
+        return "a number from 0 to 1"
+
+    def valid(self, value: object, settings: BaseSettings, name: str) -> bool:
+        """Tell whether the value is one of those."""
+        try:
+            share = float(value) if isinstance(value, str | int | float) else math.nan
+        except ValueError:
+            return False
+        return not isinstance(value, bool) and 0 <= share <= 1
+
+
+@dataclass(frozen=True)
+class Words:
+    """A list of words (comma-separated on the command line)."""
+
+    def accepts(self) -> str:
+        """Say what values are taken."""
+        return "a comma-separated list of words"
+
+    def valid(self, value: object, settings: BaseSettings, name: str) -> bool:
+        """Tell whether the value is one of those."""
+        try:
+            words = settings.getlist(name)
+        except (TypeError, ValueError):
+            return False
+        return all(isinstance(word, str) and word.strip() for word in words)
+
+
+@dataclass(frozen=True)
+class Shares:
+    """A table of names to shares (JSON on the command line), e.g. {"lead_image": 0.3}."""
+
+    def accepts(self) -> str:
+        """Say what values are taken."""
+        return 'a JSON object of names to numbers from 0 to 1, e.g. {"lead_image": 0.3}'
+
+    def valid(self, value: object, settings: BaseSettings, name: str) -> bool:
+        """Tell whether the value is one of those."""
+        try:
+            table = settings.getdict(name)
+        except (TypeError, ValueError):
+            return False
+        return all(Share().valid(share, settings, name) for share in table.values())
+
+
+Kind = Whole | Seconds | Switch | WebUrl | Names | Text | Share | Words | Shares
 
 SETTINGS: dict[str, Kind] = {
     # The project's own (crawler/settings.py says what each does).
@@ -148,6 +200,12 @@ SETTINGS: dict[str, Kind] = {
     "ARCHIVE_STATE_PATH": Text(),
     "ARCHIVE_STATE_TIMEOUT": Seconds(),
     "ARCHIVE_FULL_CHECK": Switch(),
+    "ARCHIVE_IMAGES_ENABLED": Switch(),
+    "ARCHIVE_IMAGES_DIR": Text(),
+    "ARCHIVE_IMAGES_URL": Text(),
+    "ARCHIVE_IMAGES_MAX_BYTES": Whole(1, unit=" of bytes"),
+    "ARCHIVE_IMAGES_MAX_PER_ARTICLE": Whole(),
+    "HEXO_SAFE_TITLES_ENABLED": Switch(),
     "RETRY_AFTER_MAX_SECONDS": Seconds(),
     "RETRY_BACKOFF_SECONDS": Seconds(),
     "MISLABELLED_UTF8_ENABLED": Switch(),
@@ -161,6 +219,19 @@ SETTINGS: dict[str, Kind] = {
     "FEED_FULLTEXT_MIN_BLOCKS": Whole(),
     "FEED_FULLTEXT_MIN_CHARS": Whole(),
     "DEMO_FIXTURES_DIR": Text(),
+    "SPIDERMON_ENABLED": Switch(),
+    "MONITOR_FINISH_REASONS": Words(),
+    "MONITOR_MIN_ARTICLES": Whole(1),
+    "MONITOR_MIN_ARCHIVED_SHARE": Share(),
+    "MONITOR_MAX_DROPPED_SHARE": Share(),
+    "MONITOR_REQUIRED_FIELDS": Names(MONITORED_FIELDS),
+    "MONITOR_FIELD_MIN_SHARES": Shares(),
+    "MONITOR_MAX_FALLBACK_SHARE": Share(),
+    "RUN_REPORT_ENABLED": Switch(),
+    "RUN_REPORT_KEEP": Whole(1),
+    "ARCHIVE_METRICS_TEXTFILE": Text(),
+    "PROGRESS_ENABLED": Switch(),
+    "PROGRESS_INTERVAL": Seconds(),
     # Scrapy's, as the project uses them.
     "DOWNLOAD_TIMEOUT": Seconds(positive=True),
     "DOWNLOAD_DELAY": Seconds(),

@@ -11,6 +11,7 @@ LISTED_UNCHANGED = "archive/listed_unchanged"
 STATE_ERRORS = "archive/state_errors"
 ARCHIVED_BY_ANOTHER_SOURCE = "archive/archived_by_another_source"
 DROPPED = "item_dropped_count"  # Scrapy's own
+IMAGES_KEPT_REMOTE = "images/kept_remote"  # ARCHIVE_IMAGES_ENABLED: images not stored locally
 
 # Per spider, under its prefix.
 LIST_REQUEST_FAILURES = "list/request_failures"
@@ -33,9 +34,17 @@ FAILURE_SUFFIXES = (
 )  # fmt: skip
 CRASH_PREFIXES = ("spider_exceptions/", "log_count/CRITICAL")
 
-# A field a site profile's own reading missed and generic extraction supplied (crawler/sites/
-# page.py): `extract/fallback/<site key>/<field>`, the field one of FALLBACK_FIELDS.
-FALLBACK_PREFIX = "extract/fallback/"
+# Counted by crawler/monitoring (from Scrapy's signals) and read by its monitors and reports.
+ARTICLE_PAGES = "monitor/article_pages"  # article pages fetched (requests of kind "article")
+ARTICLES_SEEN = "monitor/articles"  # articles that reached the end of the pipelines, any way
+COVERAGE_PREFIX = "monitor/coverage/"  # `<prefix><site>/<field>`: articles that had it
+FALLBACK_PREFIX = "extract/fallback/"  # `<prefix><site>/<field>`: fields the fallback supplied
+VALIDATE_DROPPED_PREFIX = "validate/dropped/"
+MONITOR_FAILURES = "monitor/failures"  # a list: "<monitor>: <what failed>", one per failure
+MONITOR_PASSED = "monitor/passed"  # a list of the monitors that passed
+
+# The fields a site profile's own reading may miss and generic extraction supply
+# (crawler/sites/page.py), counted by pipelines/fallback.py under FALLBACK_PREFIX.
 FALLBACK_FIELDS = ("title", "date", "body", "source", "lead_image")
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 from pathlib import Path
 from typing import Any
 
@@ -23,31 +22,10 @@ from crawler.archive.document import (
 )
 from crawler.archive.extension import ArchiveExtension
 from crawler.archive.files import write_atomically
+from crawler.archive.names import safe_name
 from crawler.archive.state import ArchiveState, Record, archive_root, counting_state_errors, utc_now
-from crawler.common.text import squash
 
 logger = logging.getLogger(__name__)
-
-MAX_NAME_BYTES = 255
-WINDOWS_RESERVED_NAMES = frozenset(
-    ["CON", "PRN", "AUX", "NUL"] + [f"{port}{n}" for port in ("COM", "LPT") for n in range(1, 10)]
-)
-_UNSAFE_NAME_CHARS = re.compile(r'[\x00-\x1f\x7f-\x9f:/\\?*"<>|\[\]#\u2028\u2029]+|\.{2,}')
-
-
-def safe_name(text: str, suffix: str = "", fallback: str = "untitled") -> str:
-    """Make a file or folder name from text: no separators, controls or `..`; ≤255 bytes.
-
-    Names Windows reserves (`CON`, `NUL`, `COM1`, ...) get a leading `_`, so an archive
-    copied to any system keeps every file.
-    """
-    name = squash(_UNSAFE_NAME_CHARS.sub("_", text)).strip(" .") or fallback
-    if name.split(".")[0].strip().upper() in WINDOWS_RESERVED_NAMES:
-        name = "_" + name
-    budget = MAX_NAME_BYTES - len(suffix.encode())
-    while len(name.encode()) > budget:
-        name = name[:-1]
-    return (name.rstrip(" .") or fallback) + suffix
 
 
 def article_folder(root: Path, categories: tuple[str, ...]) -> Path:

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.documents import FIXTURES, SINA_PAGES, expected_file, render_cli, scrapy_cli
+import frontmatter
+
+from tests.documents import (
+    FIXTURES,
+    SINA_PAGES,
+    assert_same_document,
+    expected_file,
+    render_cli,
+    scrapy_cli,
+)
 
 PAGE = FIXTURES / "sites" / "sina" / "finance-roll-2018-12-28-doc-ihqfskcn2160999.html"
 URL = "https://finance.sina.com.cn/roll/2018-12-28/doc-ihqfskcn2160999.shtml"
@@ -61,12 +70,19 @@ def test_render_errors_are_usage_errors() -> None:
     assert "sina has no channel '42'" in unknown_channel.stderr
 
 
-def test_demo_crawls_the_recorded_pages_into_the_archive(tmp_path: Path) -> None:
+def test_demo_crawls_the_recorded_pages_into_the_archive_under_their_real_urls(
+    tmp_path: Path,
+) -> None:
     result = scrapy_cli("demo", "-s", f"MARKDOWN_EXPORT_DIR={tmp_path}", "-s", "DOWNLOAD_DELAY=0")
     assert result.returncode == 0, result.stderr
-    files = sorted(tmp_path.rglob("*.md"))
-    assert len(files) == len(SINA_PAGES)
-    titles = {path.read_text(encoding="utf-8").split("\n")[2] for path in files}
-    assert titles == {
-        expected_file(page).read_text(encoding="utf-8").split("\n")[2] for page in SINA_PAGES
+    files = {
+        frontmatter.load(path)["title"]: path.read_text(encoding="utf-8")
+        for path in tmp_path.rglob("*.md")
     }
+    assert len(files) == len(SINA_PAGES)
+    # The documents `scrapy render` writes from each page's real URL: links to the real hosts.
+    for page in SINA_PAGES:
+        expected = expected_file(page).read_text(encoding="utf-8")
+        assert_same_document(files[frontmatter.loads(expected)["title"]], expected)
+    assert not [text for text in files.values() if "127.0.0.1" in text]
+    assert "Wrote " in result.stderr and "<https://finance.sina.com.cn/roll/" in result.stderr

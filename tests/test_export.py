@@ -18,8 +18,9 @@ from scrapy.utils.test import get_crawler
 
 from crawler.archive.document import format_article
 from crawler.archive.files import write_atomically
+from crawler.archive.names import safe_name
 from crawler.items import Article
-from pipelines.export import MarkdownExportPipeline, article_folder, safe_name
+from pipelines.export import MarkdownExportPipeline, article_folder
 
 BEIJING = timezone(timedelta(hours=8))
 SINA_1686 = ("金融", "新浪财经", "新浪财经－国內")
@@ -112,7 +113,7 @@ def test_safe_name_leaves_out_control_characters() -> None:
     [
         TITLE,
         "中国人习以为常的地方 为何老外却说“了不得”？",
-        "美股收盘：道指涨1%（附图）",
+        "美股收盘：道指涨1％（附图）",
         "【独家】比特币暴涨🚀",
     ],
 )

@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 from scrapy.utils.test import get_crawler
 
 from crawler.archive.document import format_article, one_line
+from crawler.archive.names import safe_name
 from crawler.items import Article
-from pipelines.export import MarkdownExportPipeline, safe_name
+from pipelines.export import MarkdownExportPipeline
 
 ARTICLE = Article(
     url="https://finance.sina.com.cn/roll/2024-01-02/doc-iabc.shtml",
@@ -137,7 +138,8 @@ def test_a_file_name_is_one_safe_component_of_at_most_255_bytes(text: str, suffi
 
 @pytest.mark.parametrize("reserved", ["CON", "nul", "Com1", "LPT9", "aux.txt"])
 def test_names_windows_reserves_are_never_used(reserved: str) -> None:
-    assert safe_name(reserved, ".md") == f"_{reserved}.md"
+    first, dot, rest = reserved.partition(".")
+    assert safe_name(reserved, ".md") == f"{first}_{dot}{rest}.md"  # a leading `_` hides it
 
 
 @settings(max_examples=60, deadline=None)

@@ -13,7 +13,8 @@ from tests.documents import FIXTURES, ROOT
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 PROJECT_PREFIXES = (
     "MARKDOWN_", "SINA_", "DEMO_", "ARCHIVE_", "REFRESH_", "MISLABELLED_UTF8_",
-    "CHARSET_GUESS_", "RETRY_AFTER_", "RETRY_BACKOFF_", "FEED_FULLTEXT_",
+    "CHARSET_GUESS_", "RETRY_AFTER_", "RETRY_BACKOFF_", "FEED_FULLTEXT_", "MONITOR_",
+    "SPIDERMON_", "RUN_REPORT_", "PROGRESS_", "HEXO_",
 )  # fmt: skip
 
 
@@ -35,7 +36,7 @@ def test_settings_table_lists_every_project_setting_with_its_default() -> None:
     assert set(rows) == names
     for name in names:
         value = getattr(settings, name)
-        assert rows[name] == (str(value) if not isinstance(value, list) else "[]"), name
+        assert rows[name] == (str(value) if value or not isinstance(value, list) else "[]"), name
 
 
 def test_spider_arguments_table_lists_every_argument_of_the_spider() -> None:
@@ -65,3 +66,15 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert commands[:2] == ["make demo", "make test"]
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert ci.rstrip().endswith("\nmake test")
+
+
+def test_no_merge_conflict_marker_is_left_in_the_documentation() -> None:
+    """A merge that left <<<<<<< or >>>>>>> lines behind shows in README and docs/."""
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    marked = [
+        f"{page.name}:{number}"
+        for page in pages
+        for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1)
+        if line.startswith(("<<<<<<< ", ">>>>>>> "))
+    ]
+    assert not marked

@@ -10,6 +10,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from crawler.archive.rename import rename_to_hexo_safe
 from crawler.archive.state import ArchiveState, archive_root, open_state, state_path
 
 logger = logging.getLogger(__name__)
@@ -41,12 +42,14 @@ class ArchiveExtension:
         return extension
 
     def open(self) -> None:
-        """Open the state; rebuild it from the archive's files if it was lost.
+        """Open the state; rebuild it from the archive's files if it was lost; rename old names.
 
         A run under the archive lock has done that already, before its first request
-        (crawler/archive/run.py); here it costs a look at one row.
+        (crawler/archive/run.py); here it costs a look at one row, and at the mark of the
+        naming rules (crawler/archive/rename.py: older names are moved once).
         """
         self.state = open_state(self.root, self.state_path, self.timeout)
+        rename_to_hexo_safe(self.state, self.root)
 
     def spider_opened(self) -> None:
         """Log which state the crawl uses (not its size: counting reads a whole index)."""

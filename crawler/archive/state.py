@@ -229,6 +229,16 @@ class ArchiveState:
         ).fetchone()
         return Record(**dict(row)) if row else None
 
+    def records(self) -> Iterator[Record]:
+        """Yield every record, by path, one row at a time (`scrapy archive check`)."""
+        for row in self.connection.execute("SELECT * FROM articles ORDER BY path"):
+            yield Record(**dict(row))
+
+    def forget(self, key: str) -> None:
+        """Delete an article's record (its file is gone: a run that lists it fetches it again)."""
+        with self.transaction():
+            self.connection.execute("DELETE FROM articles WHERE key = ?", (key,))
+
     def is_unchanged(self, key: str, modified: str | None) -> bool:
         """Tell whether an article is archived with this same last-modified time."""
         record = self.lookup(key)

@@ -12,7 +12,7 @@ from scrapy.utils.conf import closest_scrapy_cfg
 
 from crawler.archive.run import run_under_lock
 from crawler.commands import check_command_settings
-from crawler.mirror import Mirror, serve
+from crawler.mirror import Mirror, routed_to, serve
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ class Command(ScrapyCommand):
         return "Crawl recorded Sina pages from a local mirror into MARKDOWN_EXPORT_DIR (offline)"
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        """Start the mirror, point SINA_ROLL_API_URL at it and crawl two list pages."""
+        """Start the mirror, route every request to it and crawl two list pages."""
         assert self.crawler_process is not None and self.settings is not None
         check_command_settings(self.settings)
         fixtures = Path(self.settings.get("DEMO_FIXTURES_DIR"))
@@ -35,12 +35,18 @@ class Command(ScrapyCommand):
             fixtures = Path(closest_scrapy_cfg()).parent / fixtures
         if not fixtures.is_dir():
             raise UsageError(f"DEMO_FIXTURES_DIR {fixtures} is not a folder", print_help=False)
-        mirror = Mirror(fixtures)
+        mirror = Mirror(fixtures, real_urls=True)
         mirror.load_pages()
         with serve(mirror):
-            api = f"{mirror.origin}/api/roll/get"
-            self.settings.set("SINA_ROLL_API_URL", api, priority="cmdline")
-            logger.info("Demo mirror of Sina at %s serving %s", mirror.origin, fixtures)
+            # Every request goes to the mirror, and every page keeps its real URL, so the
+            # archive's links lead to the real site, as a real crawl's do.
+            handlers = {**self.settings.getdict("DOWNLOAD_HANDLERS"), **routed_to(mirror)}
+            self.settings.set("DOWNLOAD_HANDLERS", handlers, priority="cmdline")
+            logger.info(
+                "Demo mirror of Sina at %s serving %s under their real URLs",
+                mirror.origin,
+                fixtures,
+            )
             self.crawler_process.crawl("sina", max_pages="2")
             status = run_under_lock(self.settings, self.crawler_process.start)
         self.exitcode = status or int(self.crawler_process.bootstrap_failed)

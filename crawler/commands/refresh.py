@@ -7,6 +7,7 @@ import logging
 import shlex
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from scrapy.commands import ScrapyCommand
@@ -18,6 +19,7 @@ from scrapy.spiderloader import get_spider_loader
 from crawler import stats as names
 from crawler.archive.run import LOCKED_EXIT_STATUS, run_under_lock
 from crawler.commands import check_command_settings, check_spider_arguments, unknown_spider
+from crawler.monitoring.record import monitor_failures, record_run
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +119,8 @@ class Command(ScrapyCommand):
     """Run the refresh sources in one process under the archive lock."""
 
     requires_project = True
+    # One run report for all the sources (written below), not one per crawl.
+    default_settings = {"RUN_REPORT_PER_CRAWL": False}  # noqa: RUF012
 
     def syntax(self) -> str:
         """Show the arguments."""
@@ -154,7 +158,7 @@ class Command(ScrapyCommand):
                 process.crawl(crawler, **source.arguments)
             process.start()
 
-        started = time.monotonic()
+        started, started_at = time.monotonic(), datetime.now(UTC)
         status = run_under_lock(self.settings, crawl_all)
         if status == LOCKED_EXIT_STATUS:
             self.exitcode = status
@@ -163,7 +167,12 @@ class Command(ScrapyCommand):
         if status:  # nothing ran: the archive folder or its state cannot be used
             failures = ["the archive cannot be used (the error above says why)"]
         else:
-            failures = self.failures(sources, crawlers, summary)
+            failures = self.failures(sources, crawlers, summary) + monitor_failures(crawlers)
+        runs = [
+            (str(source), source.arguments, crawler)
+            for source, crawler in zip(sources, crawlers, strict=False)
+        ]
+        record_run(self.settings, "refresh", runs, started_at, failures)
         print(summary.line() + ("" if not failures else f" — FAILED: {'; '.join(failures)}"))
         self.exitcode = FAILED_EXIT_STATUS if failures else 0
 
