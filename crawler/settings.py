@@ -148,3 +148,11 @@ FEED_FULLTEXT_MIN_CHARS = 80
 DEMO_FIXTURES_DIR = "tests/fixtures/sites/sina"
 
 FEED_EXPORT_ENCODING = "utf-8"
+
+# Distributed runs (crawler/distributed/): with REDIS_URL set (scrapy-redis's setting, e.g.
+# redis://host:6379/0), `scrapy crawl`/`scrapy refresh` coordinate and `scrapy worker` fetch.
+REDIS_URL = ""
+DISTRIBUTED_IDLE_TIMEOUT = 300.0  # seconds without an outcome before the run ends unfinished
+DISTRIBUTED_WORKER_MAX_IDLE = 0.0  # seconds a worker waits for work before it stops (0: ever)
+# Seconds between two requests to one host from all workers together (default DOWNLOAD_DELAY).
+DISTRIBUTED_HOST_DELAY = None  # None: DOWNLOAD_DELAY

@@ -219,6 +219,10 @@ SETTINGS: dict[str, Kind] = {
     "FEED_FULLTEXT_MIN_BLOCKS": Whole(),
     "FEED_FULLTEXT_MIN_CHARS": Whole(),
     "DEMO_FIXTURES_DIR": Text(),
+    "REDIS_URL": Text(),  # whether it can be reached is checked when a distributed run starts
+    "DISTRIBUTED_IDLE_TIMEOUT": Seconds(positive=True),
+    "DISTRIBUTED_WORKER_MAX_IDLE": Seconds(),
+    "DISTRIBUTED_HOST_DELAY": Seconds(),
     "SPIDERMON_ENABLED": Switch(),
     "MONITOR_FINISH_REASONS": Words(),
     "MONITOR_MIN_ARTICLES": Whole(1),

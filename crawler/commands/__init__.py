@@ -9,9 +9,11 @@ from scrapy.settings import BaseSettings
 from scrapy.spiderloader import get_spider_loader
 
 from crawler.settings_check import SettingError, check_settings
+from crawler.spiders.archiving import SCHEDULER_ARGUMENTS
 
-# Arguments every spider takes without using them: scrapyd gives each run its job id.
-PASSED_THROUGH = ("_job",)
+# Arguments every spider takes without using them: scrapyd gives each run its job id (and
+# the version asked for, if one was).
+PASSED_THROUGH = tuple(sorted(SCHEDULER_ARGUMENTS))
 
 
 def check_command_settings(settings: BaseSettings) -> None:

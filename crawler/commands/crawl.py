@@ -9,6 +9,7 @@ from scrapy.exceptions import UsageError
 
 from crawler.archive.run import run_under_lock
 from crawler.commands import check_command_settings, check_spider_arguments, unknown_spider
+from crawler.distributed import make_coordinator
 
 
 class Command(ScrapyCrawlCommand):
@@ -25,5 +26,6 @@ class Command(ScrapyCrawlCommand):
                 raise UsageError(str(error), print_help=False) from None
             if not known:
                 raise UsageError(unknown_spider(self.settings, args[0]), print_help=False)
+        make_coordinator(self.settings)  # with REDIS_URL: workers fetch the articles
         status = run_under_lock(self.settings, lambda: super(Command, self).run(args, opts))
         self.exitcode = status or self.exitcode

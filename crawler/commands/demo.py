@@ -16,6 +16,9 @@ from crawler.mirror import Mirror, routed_to, serve
 
 logger = logging.getLogger(__name__)
 
+# The same pages, as package data of an installed project (a wheel, scrapyd's egg).
+PACKAGED_PAGES = Path(__file__).resolve().parent.parent / "demo" / "pages"
+
 
 class Command(ScrapyCommand):
     """Serve DEMO_FIXTURES_DIR on 127.0.0.1 and run the real `sina` spider against it."""
@@ -33,6 +36,8 @@ class Command(ScrapyCommand):
         fixtures = Path(self.settings.get("DEMO_FIXTURES_DIR"))
         if not fixtures.is_absolute():  # relative to the project, wherever it is run from
             fixtures = Path(closest_scrapy_cfg()).parent / fixtures
+        if not fixtures.is_dir() and PACKAGED_PAGES.is_dir():  # installed without the tests
+            fixtures = PACKAGED_PAGES
         if not fixtures.is_dir():
             raise UsageError(f"DEMO_FIXTURES_DIR {fixtures} is not a folder", print_help=False)
         mirror = Mirror(fixtures, real_urls=True)

@@ -19,6 +19,7 @@ from scrapy.spiderloader import get_spider_loader
 from crawler import stats as names
 from crawler.archive.run import LOCKED_EXIT_STATUS, run_under_lock
 from crawler.commands import check_command_settings, check_spider_arguments, unknown_spider
+from crawler.distributed import make_coordinator
 from crawler.monitoring.record import monitor_failures, record_run
 
 logger = logging.getLogger(__name__)
@@ -146,6 +147,7 @@ class Command(ScrapyCommand):
         assert self.settings is not None and self.crawler_process is not None
         check_command_settings(self.settings)
         process = self.crawler_process
+        make_coordinator(self.settings)  # with REDIS_URL: workers fetch the articles
         sources = read_sources(self.settings)
         for source in sources:
             check_source(self.settings, source)

@@ -61,6 +61,11 @@ def error_reason(error: Exception) -> str:
     return str(error) if type(error) is ValueError else f"{type(error).__name__}: {error}"
 
 
+# Arguments a scheduler adds to every run it starts (scrapyd: `_job`, and `_version` when a
+# version is asked for): accepted and ignored, so that a scheduled run is no usage error.
+SCHEDULER_ARGUMENTS = frozenset({"_job", "_version"})
+
+
 class ArchivingSpider(scrapy.Spider):
     """A discovery spider: reads its listings one after another, fetches what is new.
 
@@ -81,6 +86,7 @@ class ArchivingSpider(scrapy.Spider):
     arguments: Any
 
     def __init__(self, **kwargs: Any) -> None:
+        kwargs = {name: value for name, value in kwargs.items() if name not in SCHEDULER_ARGUMENTS}
         names = inspect.signature(self.read_arguments).parameters
         given = {name: kwargs.pop(name) for name in list(kwargs) if name in names}
         super().__init__(**kwargs)

@@ -1,0 +1,283 @@
+"""A worker of a distributed run: fetch, parse, clean and validate what the coordinator queued.
+
+`scrapy worker <spider>` runs the spider with no discovery of its own: its requests come from
+the scrapy-redis queue (WorkerScheduler), the stages that do not touch the archive run here,
+and the outcome of every request goes back to the coordinator through Redis: the article
+(HandBackPipeline, the last stage), or why there is none (WorkerOutcomes). The worker waits
+for work while the queue is empty, for ever or DISTRIBUTED_WORKER_MAX_IDLE seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, Self
+
+from redis import Redis
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider, NotConfigured
+from scrapy.http import Request, Response
+from scrapy.settings import BaseSettings
+from scrapy.statscollectors import StatsCollector
+from scrapy.utils.misc import load_object
+from scrapy_redis.connection import get_redis_from_settings
+from scrapy_redis.pipelines import RedisPipeline
+from scrapy_redis.scheduler import Scheduler as RedisScheduler
+from twisted.python.failure import Failure
+
+from crawler.distributed import add_component, outcomes
+from crawler.distributed.keys import DUPEFILTER_KEY, OUTCOMES_KEY, QUEUE_KEY
+from crawler.distributed.outcomes import Outcome, StatsDelta, encode, request_tag
+from crawler.distributed.politeness import host_delay
+from crawler.items import Article
+from crawler.listing import Listing
+from crawler.pages import failure_reason
+from crawler.sites import Channel, Site
+from crawler.spiders.archiving import ArchivingSpider
+
+logger = logging.getLogger(__name__)
+
+COORDINATOR_EXTENSIONS = ("crawler.archive.", "crawler.monitoring.")  # left out of a worker
+
+
+def make_worker(settings: BaseSettings) -> None:
+    """Turn a crawl's settings into a worker's: the queue, the outcome channel, no archive."""
+    values = {
+        "SCHEDULER": "crawler.distributed.worker.WorkerScheduler",
+        "SCHEDULER_PERSIST": True,  # the queue is the run's, not this worker's to clear
+        "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.FifoQueue",
+        "SCHEDULER_QUEUE_KEY": QUEUE_KEY,
+        "SCHEDULER_DUPEFILTER_KEY": DUPEFILTER_KEY,
+        "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+        "REDIS_ITEMS_KEY": OUTCOMES_KEY,
+        "REDIS_ITEMS_SERIALIZER": "crawler.distributed.outcomes.encode",
+        # The coordinator holds the archive: its lock, its state, its files.
+        "ARCHIVE_ENABLED": False,
+        "MARKDOWN_EXPORT_ENABLED": False,
+    }
+    for name, value in values.items():
+        settings.set(name, value, priority="cmdline")
+    # The stages that write the archive, the archive's extension, and the run's monitors and
+    # reports are the coordinator's: it sees every article and the whole run's stats.
+    for path in settings.getdict("ITEM_PIPELINES"):
+        if getattr(load_object(path), "writes_archive", False):
+            add_component(settings, "ITEM_PIPELINES", path, None)
+    for path in settings.getdict("EXTENSIONS"):
+        if path.startswith(COORDINATOR_EXTENSIONS):
+            add_component(settings, "EXTENSIONS", path, None)
+    add_component(settings, "ITEM_PIPELINES", "crawler.distributed.worker.HandBackPipeline", 1000)
+    add_component(settings, "EXTENSIONS", "crawler.distributed.worker.WorkerOutcomes", 200)
+    if host_delay(settings) > 0:  # 0: no shared limit
+        add_component(
+            settings,
+            "DOWNLOADER_MIDDLEWARES",
+            "crawler.distributed.politeness.SharedHostDelayMiddleware",
+            950,
+        )
+
+
+class SpiderlessStats:
+    """A stats collector, called the way scrapy-redis calls it, without the `spider` argument.
+
+    scrapy-redis 0.9.1 passes `spider=` to `inc_value`, which Scrapy 2.19 deprecates.
+    """
+
+    def __init__(self, stats: StatsCollector) -> None:
+        self.stats = stats
+
+    def inc_value(self, key: str, count: int = 1, start: int = 0, spider: Any = None) -> None:
+        """Add to a counter (the spider is not needed: a crawler has one)."""
+        self.stats.inc_value(key, count, start)
+
+
+class WorkerScheduler(RedisScheduler):  # type: ignore[misc]
+    """scrapy-redis's scheduler, counting its stats through Scrapy 2.19's API."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """Build scrapy-redis's scheduler, with a stats collector it can call cleanly."""
+        scheduler: Self = super().from_crawler(crawler)
+        assert crawler.stats is not None
+        scheduler.stats = SpiderlessStats(crawler.stats)
+        return scheduler
+
+
+class WorkerOutcomes:
+    """Sends back why a request gave no article; keeps the worker waiting for work."""
+
+    def __init__(self, crawler: Crawler, server: Redis, max_idle: float) -> None:
+        assert crawler.stats is not None
+        self.crawler = crawler
+        self.server = server
+        self.max_idle = max_idle
+        self.delta = StatsDelta(crawler.stats)
+        self.articles: dict[int, Request] = {}  # id() of an article on its way → its request
+        self.run = ""  # the run of the last request taken
+        self.busy_at = time.monotonic()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """Connect to REDIS_URL; follow the requests' and items' fates."""
+        settings = crawler.settings
+        if not settings.get("REDIS_URL"):
+            raise NotConfigured("REDIS_URL is not set: not a worker")
+        extension = cls(
+            crawler,
+            get_redis_from_settings(settings),
+            settings.getfloat("DISTRIBUTED_WORKER_MAX_IDLE", 0.0),
+        )
+        connect = crawler.signals.connect
+        connect(extension.item_dropped, signals.item_dropped)
+        connect(extension.item_error, signals.item_error)
+        connect(extension.spider_error, signals.spider_error)
+        connect(extension.request_dropped, signals.request_dropped)
+        connect(extension.spider_idle, signals.spider_idle)
+        connect(extension.spider_closed, signals.spider_closed)
+        return extension
+
+    @property
+    def key(self) -> str:
+        """The outcomes list of this spider."""
+        return str(self.crawler.settings.get("REDIS_ITEMS_KEY", OUTCOMES_KEY)) % {
+            "spider": getattr(self.crawler.spidercls, "name", "")
+        }
+
+    def expect(self, article: Article, request: Request) -> None:
+        """Note the request of an article on its way through the worker's stages."""
+        self.articles[id(article)] = request
+
+    def outcome(
+        self, request: Request | None, kind: str, reason: str = "", item: Any = None
+    ) -> Outcome | None:
+        """The outcome of a request, with the stats counted since the last one sent."""
+        if request is None:
+            return None
+        run, number = request_tag(request)
+        if not number:
+            return None  # not a request the coordinator queued
+        self.run = run
+        self.busy_at = time.monotonic()
+        return Outcome(run, number, kind, request.url, reason, item, self.delta.take())
+
+    def article_outcome(self, item: Any) -> Outcome | None:
+        """The outcome of the request whose article passed every stage."""
+        return self.outcome(self.articles.pop(id(item), None), outcomes.ARTICLE, item=item)
+
+    def report(self, request: Request | None, kind: str, reason: str = "") -> None:
+        """Send the outcome of a request that gave no article."""
+        outcome = self.outcome(request, kind, reason)
+        if outcome is not None:
+            self.server.rpush(self.key, encode(outcome))
+
+    def report_soon(self, request: Request | None, kind: str, reason: str) -> None:
+        """Report once the signal's other receivers and Scrapy have counted the event."""
+        asyncio.get_running_loop().call_soon(self.report, request, kind, reason)
+
+    def item_dropped(self, item: Any, response: Response | None, exception: BaseException) -> None:
+        """A stage dropped the article (validation): the request's outcome."""
+        request = self.articles.pop(id(item), None)
+        self.report_soon(request, outcomes.DROPPED, str(exception))
+
+    def item_error(self, item: Any, response: Response | None, failure: Failure) -> None:
+        """A stage raised on the article."""
+        request = self.articles.pop(id(item), None)
+        self.report_soon(request, outcomes.ERROR, failure.getErrorMessage())
+
+    def spider_error(self, failure: Failure, response: Response | None) -> None:
+        """The spider raised on a page."""
+        request = response.request if response is not None else None
+        self.report_soon(request, outcomes.ERROR, failure.getErrorMessage())
+
+    def request_dropped(self, request: Request) -> None:
+        """The scheduler refused a request (a redirect to a page already fetched)."""
+        self.report_soon(request, outcomes.DROPPED, "duplicate request")
+
+    def spider_idle(self) -> None:
+        """Wait for work, unless idle for longer than DISTRIBUTED_WORKER_MAX_IDLE."""
+        if self.max_idle and time.monotonic() - self.busy_at > self.max_idle:
+            logger.info("Worker idle for %.0fs: stopping", self.max_idle)
+            return
+        raise DontCloseSpider
+
+    def spider_closed(self) -> None:
+        """Send what the stats counted since the last outcome."""
+        gained = self.delta.take()
+        if gained and self.run:
+            self.server.rpush(self.key, encode(Outcome(self.run, "", outcomes.STATS, stats=gained)))
+
+
+class HandBackPipeline(RedisPipeline):  # type: ignore[misc]
+    """scrapy-redis's RedisPipeline as a worker's last stage: the article goes back.
+
+    Its `process_item` takes Scrapy 2.19's one argument (scrapy-redis's also takes the
+    spider, which Scrapy deprecates) and pushes the article's whole outcome, synchronously.
+    """
+
+    crawler: Crawler
+    outcomes: WorkerOutcomes
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """Build scrapy-redis's pipeline from REDIS_URL and REDIS_ITEMS_*; find the outcomes."""
+        outcomes_extension = crawler.get_extension(WorkerOutcomes)
+        if outcomes_extension is None:
+            raise NotConfigured("not a worker (the WorkerOutcomes extension is off)")
+        pipeline: Self = cls.from_settings(crawler.settings)
+        pipeline.crawler = crawler
+        pipeline.outcomes = outcomes_extension
+        return pipeline
+
+    def process_item(self, item: Any) -> Any:
+        """Send the article back to the coordinator, with its request's number."""
+        outcome = self.outcomes.article_outcome(item)
+        if outcome is not None:
+            self._process_item(outcome, self.crawler.spider)
+        return item
+
+
+class WorkerSpider(ArchivingSpider):
+    """What a spider becomes in a worker (mixed in first): no discovery, outcomes reported."""
+
+    async def start(self) -> AsyncIterator[Request]:
+        """Discover nothing: every request comes from the coordinator's queue."""
+        return
+        yield
+
+    def closed(self, reason: str) -> None:
+        """Leave the listings alone: they are the coordinator's."""
+
+    @property
+    def outcomes(self) -> WorkerOutcomes:
+        """The worker's outcome channel."""
+        extension = self.crawler.get_extension(WorkerOutcomes)
+        assert extension is not None
+        return extension
+
+    def parse_article(
+        self, response: Response, site: Site, channel: Channel, listing: Listing
+    ) -> Iterator[Article]:
+        """Extract as the spider does; report a page that gave no article."""
+        articles = list(super().parse_article(response, site, channel, listing))
+        if not articles:
+            self.outcomes.report(response.request, outcomes.NO_ARTICLE, "not an article page")
+        for article in articles:
+            self.outcomes.expect(article, response.request)  # type: ignore[arg-type]
+            yield article
+
+    def request_failed(self, failure: Failure) -> None:
+        """Log and count as the spider does; report the failure."""
+        super().request_failed(failure)
+        request = failure.request  # type: ignore[attr-defined]
+        self.outcomes.report(request, outcomes.FAILED, failure_reason(failure))
+
+
+def worker_spider(spider_class: type[ArchivingSpider]) -> type[ArchivingSpider]:
+    """Return the spider class as a worker runs it (same name, so the same queue)."""
+    return type(
+        spider_class.__name__,
+        (WorkerSpider, spider_class),
+        {"__doc__": f"{spider_class.__name__} as a worker of a distributed run."},
+    )
