@@ -17,12 +17,16 @@ faster we are. Times are the process's CPU time (`time.process_time`): both extr
 pure computation, and CPU time does not count the moments other processes on a shared
 machine hold the cores (the machine line gives the load average).
 
-    .venv/bin/python benchmarks/extraction_speed.py [--rounds 7] [--calls 10]
+    .venv/bin/python benchmarks/extraction_speed.py [--rounds 7] [--calls 10] [--generic] [--corpus]
+
+`--generic` renders every page with the generic profile (`web`), the path of pages no
+profile knows; `--corpus` times the corpus pages instead of the fixtures.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import statistics
 import sys
@@ -37,7 +41,14 @@ if str(ROOT) not in sys.path:
 import trafilatura  # noqa: E402
 
 from benchmarks import load_average, machine_line  # noqa: E402
-from benchmarks.quality import Page, fetched, our_renderer, real_pages, table  # noqa: E402
+from benchmarks.quality import (  # noqa: E402
+    Page,
+    corpus_pages,
+    fetched,
+    our_renderer,
+    real_pages,
+    table,
+)
 from crawler.render import PageRenderer, Rendered  # noqa: E402
 
 
@@ -61,11 +72,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--calls", type=int, default=10, help="calls per round and page")
+    parser.add_argument("--generic", action="store_true",
+                        help="render every page with the generic profile (`web`)")  # fmt: skip
+    parser.add_argument("--corpus", action="store_true",
+                        help="time the corpus pages instead")  # fmt: skip
     args = parser.parse_args()
 
     print(f"{machine_line()}, trafilatura {trafilatura.__version__}; {load_average()}")
     renderer = our_renderer()
-    pages = real_pages()
+    pages = corpus_pages() if args.corpus else real_pages()
+    if args.generic:
+        pages = [dataclasses.replace(page, site_key="web", channel="web") for page in pages]
+    profile = "the generic profile" if args.generic else "their profiles"
+    print(f"{len(pages)} pages, rendered with {profile}")
     bodies = {page.name: page.body() for page in pages}
     texts = {page.name: fetched(renderer, page).text for page in pages}
     times: dict[str, dict[str, list[float]]] = {

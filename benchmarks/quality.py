@@ -42,6 +42,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -49,21 +51,34 @@ if str(ROOT) not in sys.path:
 
 import lxml.html  # noqa: E402
 import trafilatura  # noqa: E402
+from scrapy.exceptions import DropItem  # noqa: E402
 from scrapy.http import TextResponse  # noqa: E402
 
 from benchmarks import machine_line  # noqa: E402
+from benchmarks.peers import UNAVAILABLE, peer_lines, peers  # noqa: E402
 from crawler.items import Article  # noqa: E402
 from crawler.render import (  # noqa: E402
+    DEFAULT_HEADERS,
     Dropped,
     PageRenderer,
     Rendered,
     project_settings,
     recorded_headers,
 )
-from crawler.sites import Channel, Site, site_named  # noqa: E402
+from crawler.sites import (  # noqa: E402
+    Channel,
+    ExtractionError,
+    Site,
+    profile_for_url,
+    site_named,
+)
 
 FIXTURES = ROOT / "tests" / "fixtures"
-EXTRACTORS = ("ours", "trafilatura", "raw container")
+# The whole corpus where the shared folder is beside the project; its CI subset in the tests.
+SHARED_CORPUS = ROOT.parent / "shared" / "pages" / "corpus"
+CORPUS_SUBSET = FIXTURES / "corpus"
+CORPUS = SHARED_CORPUS if (SHARED_CORPUS / "index.json").is_file() else CORPUS_SUBSET
+WRONG_REFERENCES = CORPUS_SUBSET / "wrong-references.json"
 
 # Lines that read as what a site wraps around an article; only leaked lines are checked.
 BOILERPLATE = re.compile(
@@ -89,11 +104,18 @@ class Page:
     url: str
     channel: str
     headers: Mapping[str, str]
+    site_key: str = ""  # the profile it is rendered with; "": the one its folder is named after
+    reference_file: Path | None = None  # "": `<stem>.reference.txt` next to it
 
     @property
     def site(self) -> Site:
-        """The site profile it is rendered with: the one its folder is named after."""
-        return site_named(self.path.parent.name)
+        """The site profile it is rendered with."""
+        return site_named(self.site_key or self.path.parent.name)
+
+    @property
+    def group(self) -> str:
+        """The page's host group: its host's registrable domain (`sina.com.cn`, `163.com`)."""
+        return host_group(self.url)
 
     @property
     def site_channel(self) -> Channel:
@@ -111,8 +133,8 @@ class Page:
 
     @property
     def reference_path(self) -> Path:
-        """The hand-written reference text next to the page."""
-        return self.path.with_name(f"{self.path.stem}.reference.txt")
+        """The reference text: the corpus's, else the hand-written one next to the page."""
+        return self.reference_file or self.path.with_name(f"{self.path.stem}.reference.txt")
 
     def reference_lines(self) -> list[str]:
         """The reference's non-empty lines."""
@@ -133,6 +155,48 @@ def real_pages() -> list[Page]:
         meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
         pages.append(Page(path, meta["url"], meta["channel"], recorded_headers(path)))
     return pages
+
+
+# Second-level labels under which a country's registrable domains sit (`people.com.cn`).
+_SECOND_LEVEL = frozenset({"com", "net", "org", "gov", "edu"})
+
+
+def host_group(url: str) -> str:
+    """Return the registrable domain of a URL's host: `tech.sina.com.cn` → `sina.com.cn`."""
+    labels = (urlsplit(url).hostname or "").split(".")
+    size = 3 if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2 else 2
+    return ".".join(labels[-size:])
+
+
+def corpus_url(entry: Mapping[str, Any]) -> str:
+    """Return a corpus page's URL: as recorded, else one made up on its host.
+
+    The DAnIEL pages have none; any path of the right host picks the host's profile.
+    """
+    if entry.get("url"):
+        return str(entry["url"])
+    stem = Path(entry["file"]).stem
+    return f"http://{entry['host']}/{entry['crawled']}/{stem.rsplit('-', 1)[-1]}.html"
+
+
+def corpus_pages(root: Path = CORPUS, excluded: Mapping[str, str] | None = None) -> list[Page]:
+    """Every page a corpus folder's `index.json` lists, but those with a wrong reference."""
+    entries = json.loads((root / "index.json").read_text(encoding="utf-8"))
+    wrong = wrong_references() if excluded is None else excluded
+    pages = []
+    for entry in entries:
+        if entry["file"] in wrong:
+            continue
+        url = corpus_url(entry)
+        site = profile_for_url(url)
+        pages.append(Page(root / entry["file"], url, site.default_channel,
+                          dict(DEFAULT_HEADERS), site.key, root / entry["reference"]))  # fmt: skip
+    return pages
+
+
+def wrong_references() -> dict[str, str]:
+    """The corpus pages whose reference is wrong (read from the page), and why."""
+    return dict(json.loads(WRONG_REFERENCES.read_text(encoding="utf-8")))
 
 
 def normalized(text: str) -> str:
@@ -250,10 +314,11 @@ def rendered(renderer: PageRenderer, page: Page) -> Article:
 
 @dataclass
 class Extraction:
-    """One page's reference and the three extractors' outputs."""
+    """One page's reference and the extractors' outputs."""
 
     page: Page
     outputs: dict[str, list[str]]
+    dropped: str = ""  # why our path made no article of the page (its output is then empty)
 
     @cached_property
     def reference(self) -> list[str]:
@@ -266,26 +331,28 @@ class Extraction:
         return {name: score(lines, self.reference) for name, lines in self.outputs.items()}
 
 
-def extract_all(page: Page, renderer: PageRenderer) -> Extraction:
-    """Run the three extractors on one page."""
+def extract_all(page: Page, renderer: PageRenderer, with_peers: bool = False) -> Extraction:
+    """Run our path, trafilatura (or every peer) and the raw container on one page."""
     response = fetched(renderer, page)
-    parsed = renderer.extract(response, page.site, page.site_channel)
-    raw_lines = html_lines(parsed.body_html)  # before the pipelines change it
-    ours = renderer.process(parsed)
-    return Extraction(
-        page,
-        {
-            "ours": html_lines(ours.body_html),
-            "trafilatura": text_lines(trafilatura.extract(response.text) or ""),
-            "raw container": raw_lines,
-        },
-    )
+    outputs: dict[str, list[str]] = {}
+    dropped = ""
+    raw_lines: list[str] = []
+    try:
+        parsed = renderer.extract(response, page.site, page.site_channel)
+        raw_lines = html_lines(parsed.body_html)  # before the pipelines change it
+        outputs["ours"] = html_lines(renderer.process(parsed).body_html)
+    except (ExtractionError, DropItem) as error:
+        outputs["ours"], dropped = [], str(error)
+    for name in peers() if with_peers else ("trafilatura",):
+        outputs[name] = peer_lines(name, response.text, page.url)
+    outputs["raw container"] = raw_lines
+    return Extraction(page, outputs, dropped)
 
 
-def measure(pages: Sequence[Page] | None = None) -> list[Extraction]:
-    """Run every extractor on every real page."""
+def measure(pages: Sequence[Page] | None = None, with_peers: bool = False) -> list[Extraction]:
+    """Run every extractor on every page (the real fixture pages unless told)."""
     renderer = our_renderer()
-    return [extract_all(page, renderer) for page in (pages or real_pages())]
+    return [extract_all(page, renderer, with_peers) for page in (pages or real_pages())]
 
 
 def total(scores: Iterable[Score]) -> tuple[float, float, float]:
@@ -318,24 +385,53 @@ def score_row(name: str, s: Score) -> tuple[str, ...]:
 
 
 def report(extractions: Sequence[Extraction], show_leaks: bool = False,
-           out: Callable[[str], None] = print) -> None:  # fmt: skip
-    """Print a table per page, then the totals."""
+           out: Callable[[str], None] = print, per_page: bool = True) -> None:  # fmt: skip
+    """Print a table per page (or a line per page), the totals, then the totals by host group."""
     for extraction in extractions:
-        reference = bigrams(extraction.reference)
-        out(f"\n### {extraction.page.name}")
-        out(f"reference: {len(extraction.reference)} lines, {sum(reference.values())} bigrams\n")
-        rows = [HEADER] + [score_row(n, s) for n, s in extraction.scores.items()]
-        out(table(rows))
+        if not per_page:
+            scores = "  ".join(f"{n} {s.f1:.3f}" for n, s in extraction.scores.items())
+            dropped = f"  DROPPED: {extraction.dropped}" if extraction.dropped else ""
+            out(f"{extraction.page.path.name[:60]:60} {extraction.page.site.key:8} {scores}"
+                f"{dropped}")  # fmt: skip
+        else:
+            reference = bigrams(extraction.reference)
+            out(f"\n### {extraction.page.name}")
+            out(f"reference: {len(extraction.reference)} lines, "
+                f"{sum(reference.values())} bigrams\n")  # fmt: skip
+            rows = [HEADER] + [score_row(n, s) for n, s in extraction.scores.items()]
+            out(table(rows))
         if show_leaks:
             for name, s in extraction.scores.items():
-                for line in s.leaked:
+                for line in s.leaked if name == "ours" or per_page else ():
                     mark = "boilerplate" if line in s.boilerplate else "leaked"
                     out(f"  {name} {mark}: {line[:70]}")
     out("\n### totals\n")
+    drops = sum(1 for e in extractions if e.dropped)
+    out(f"{len(extractions)} pages, {drops} dropped by our path (scored 0)")
     out("micro-averaged over all pages' bigrams; mean F1 = unweighted mean of the pages' F1\n")
+    out(totals_table(extractions))
+    groups = sorted({e.page.group for e in extractions})
+    if len(groups) > 1:
+        out("\n### mean F1 by host group\n")
+        names = list(extractions[0].outputs)
+        rows = [("host group", "pages", *names)]
+        for group in groups:
+            members = [e for e in extractions if e.page.group == group]
+            rows.append((group, str(len(members)),
+                         *(f"{mean_f1(members, n):.4f}" for n in names)))  # fmt: skip
+        out(table(rows))
+
+
+def mean_f1(extractions: Sequence[Extraction], name: str) -> float:
+    """The unweighted mean of an extractor's F1 over pages."""
+    return sum(e.scores[name].f1 for e in extractions) / len(extractions)
+
+
+def totals_table(extractions: Sequence[Extraction]) -> str:
+    """The totals of each extractor over the pages."""
     rows = [("extractor", "precision", "recall", "F1", "mean F1", "min F1", "leaked",
              "boilerplate", "pages won")]  # fmt: skip
-    for name in EXTRACTORS:
+    for name in extractions[0].outputs:
         scores = [e.scores[name] for e in extractions]
         precision, recall, micro_f1 = total(scores)
         f1s = [s.f1 for s in scores]
@@ -345,16 +441,27 @@ def report(extractions: Sequence[Extraction], show_leaks: bool = False,
                      str(sum(len(s.leaked) for s in scores)),
                      str(sum(len(s.boilerplate) for s in scores)),
                      f"{won}/{len(extractions)}"))  # fmt: skip
-    out(table(rows))
+    return table(rows)
 
 
 def main() -> None:
-    """Score the three extractors on every real fixture page and print the tables."""
+    """Score the extractors on the real fixture pages, or on the corpus, and print the tables."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--leaks", action="store_true", help="print every leaked line")
+    parser.add_argument("--corpus", nargs="?", const=CORPUS, type=Path, metavar="DIR",
+                        help=f"score the corpus pages instead (default {CORPUS})")  # fmt: skip
+    parser.add_argument("--peers", action="store_true", help="every peer, not trafilatura alone")
+    parser.add_argument("--only", default="", help="only the pages whose file name has this")
     args = parser.parse_args()
+    pages = corpus_pages(args.corpus) if args.corpus else real_pages()
+    pages = [page for page in pages if args.only in page.path.name]
     print(f"{machine_line()}, trafilatura {trafilatura.__version__}")
-    report(measure(), show_leaks=args.leaks)
+    extractions = measure(pages, with_peers=args.peers)
+    for name, reason in UNAVAILABLE.items():
+        print(f"left out: {name}: {reason}")
+    if args.corpus:
+        print(f"corpus: {args.corpus} (wrong references left out: {len(wrong_references())})")
+    report(extractions, show_leaks=args.leaks, per_page=not args.corpus)
 
 
 if __name__ == "__main__":

@@ -113,14 +113,48 @@ class RedecodingMiddleware:
 
 
 class MislabelledUtf8Middleware(RedecodingMiddleware):
-    """Re-decode as UTF-8 a response whose page declares a GB charset but is valid UTF-8."""
+    """Re-decode as UTF-8 a response whose page declares a GB charset but is valid UTF-8.
+
+    A page whose UTF-8 holds no Chinese, only Latin letters that are GB bytes read in a Latin
+    charset (a GBK page that a tool read as Latin and saved as UTF-8), gets its GB bytes back.
+    """
 
     enabled_setting = "MISLABELLED_UTF8_ENABLED"
     stat = "mislabelled_utf8/redecoded"
 
     def real_encoding(self, response: Response) -> str | None:
-        """Return UTF-8 for a page that declares GB but is UTF-8."""
+        """Return UTF-8 for a page that declares GB but is valid UTF-8."""
         return "utf-8" if declares_gb_but_is_utf8(response) else None
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        """Return the page read as UTF-8, or its GB bytes when its UTF-8 is GB read as Latin."""
+        if declares_gb_but_is_utf8(response):
+            original = gb_bytes_read_as_latin(response.body.decode("utf-8"))
+            if original is not None:
+                assert isinstance(response, TextResponse)
+                logger.debug("%s: GB text saved as Latin read as UTF-8: restored", response)
+                if self.stats is not None:
+                    self.stats.inc_value(self.stat)
+                return response.replace(body=original, encoding="gb18030")
+        return super().process_response(request, response)
+
+
+# The Latin charsets a GB page is misread in (ISO-8859-15 differs from Latin-1 in 8 letters).
+MISREAD_AS = ("latin_1", "iso8859_15", "cp1252")
+
+
+def gb_bytes_read_as_latin(text: str) -> bytes | None:
+    """Return the GB bytes that a text with no Chinese is, read in a Latin charset, if any."""
+    if any(is_chinese(character) and character > "\u206f" for character in text):
+        return None
+    for charset in MISREAD_AS:
+        try:
+            body = text.encode(charset)
+        except UnicodeEncodeError:
+            continue
+        if reads_as_chinese(body):
+            return body
+    return None
 
 
 def is_chinese(character: str) -> bool:

@@ -31,6 +31,9 @@ class Article:
     # The archive key, decided once from the listing before the fetch (crawler/listing.py);
     # an article made without one is known by its canonical URL.
     key: str = ""
+    # The fields the site profile's own reading missed and generic extraction supplied
+    # (`title`, `date`, `body`, `source`, `lead_image`): counted and logged by the body stage.
+    fallbacks: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.key:

@@ -65,6 +65,7 @@ DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 METAREFRESH_ENABLED = False
 
 ITEM_PIPELINES = {
+    "pipelines.fallback.FallbackReportPipeline": 50,
     "pipelines.body.ArticleBodyPipeline": 100,
     "pipelines.validate.ValidatePipeline": 300,
     "pipelines.titles.SafeTitlePipeline": 400,

@@ -42,3 +42,12 @@ FALLBACK_PREFIX = "extract/fallback/"  # `<prefix><site>/<field>`: fields the fa
 VALIDATE_DROPPED_PREFIX = "validate/dropped/"
 MONITOR_FAILURES = "monitor/failures"  # a list: "<monitor>: <what failed>", one per failure
 MONITOR_PASSED = "monitor/passed"  # a list of the monitors that passed
+
+# The fields a site profile's own reading may miss and generic extraction supply
+# (crawler/sites/page.py), counted by pipelines/fallback.py under FALLBACK_PREFIX.
+FALLBACK_FIELDS = ("title", "date", "body", "source", "lead_image")
+
+
+def fallback_stat(site_key: str, field: str) -> str:
+    """Return the stat that counts the articles of a site whose `field` was a fallback's."""
+    return f"{FALLBACK_PREFIX}{site_key}/{field}"

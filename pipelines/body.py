@@ -1,5 +1,7 @@
 """Stage 1, the body: sanitize, clean, strip boilerplate and settle the lead image.
 
+The lead image's rules are in pipelines/lead_image.py.
+
 One tree from the sanitiser's output to the written body: nh3 (which works on strings)
 sanitizes the page's body HTML, which is then parsed once; the cleaning stages
 (pipelines/clean.py) and the boilerplate stages (pipelines/boilerplate.py) run on that
@@ -14,9 +16,11 @@ from typing import Any, NamedTuple
 from itemadapter import ItemAdapter
 
 from crawler.common.html import parse_fragment, serialize_fragment
+from crawler.common.urls import https_url
 from crawler.sites import site_named
-from pipelines.boilerplate import first_image_of_tree, strip_boilerplate
+from pipelines.boilerplate import lead_image_of_tree, strip_boilerplate
 from pipelines.clean import clean_tree
+from pipelines.lead_image import settled_lead_image
 from pipelines.sanitize import sanitize_html
 from pipelines.validate import remember_body_text
 
@@ -25,7 +29,7 @@ class Body(NamedTuple):
     """An article body as the stage leaves it."""
 
     html: str  # the clean body without its boilerplate, a line a block
-    lead_image: str  # the https URL of its first image, or ""
+    lead_image: str  # the https URL of its first image that is the article's, or ""
     text: str  # its text without markup and white space (what validate checks)
 
 
@@ -39,7 +43,7 @@ def article_body(body_html: str, base_url: str, site_selectors: tuple[str, ...] 
         root.text = None
     strip_boilerplate(root, site_selectors)
     html = serialize_fragment(root)
-    return Body(html, first_image_of_tree(root, base_url), remember_body_text(html, root))
+    return Body(html, lead_image_of_tree(root, base_url), remember_body_text(html, root))
 
 
 class ArticleBodyPipeline:
@@ -48,8 +52,11 @@ class ArticleBodyPipeline:
     def process_item(self, item: Any) -> Any:
         """Replace the body with its clean article text; a body image becomes the lead image."""
         adapter = ItemAdapter(item)
-        selectors = site_named(adapter["site_key"]).boilerplate if adapter["site_key"] else ()
-        body = article_body(adapter["body_html"], adapter["url"], selectors)
+        site = site_named(adapter["site_key"]) if adapter["site_key"] else None
+        body = article_body(adapter["body_html"], adapter["url"], site.boilerplate if site else ())
         adapter["body_html"] = body.html
-        adapter["lead_image"] = body.lead_image or adapter["lead_image"]
+        # The body's image, else the page's or listing's (og:image, an enclosure), else the
+        # site's default: the first of them that is a safe http(s) URL (pipelines/lead_image).
+        default = https_url(site.default_image, adapter["url"]) if site else ""
+        adapter["lead_image"] = settled_lead_image(body.lead_image, adapter["lead_image"], default)
         return item

@@ -2,7 +2,8 @@
 
 Stages of `remove_boilerplate` (the body pipeline runs them on its tree), in order:
 - `remove_selected`: the site's declared selectors plus the generic ones below;
-- `remove_boilerplate_lines`: short blocks that read as an editor line, a disclaimer or an
+- `remove_boilerplate_lines`: short blocks that read as an editor line, a byline, a disclaimer,
+  a share bar, a site footer line (版权所有, ICP, 举报), a related list's heading or an
   app/QR-code promotion;
 - `remove_empty_blocks`: blocks left with no text and no media (video/chart placeholders).
 """
@@ -28,6 +29,7 @@ from crawler.common.html import (
 )
 from crawler.common.text import squash
 from crawler.common.urls import https_url
+from pipelines.lead_image import is_article_image
 
 # Selectors that mark boilerplate on any site; each site adds its own (`Site.boilerplate`).
 GENERIC_SELECTORS = (
@@ -37,23 +39,47 @@ GENERIC_SELECTORS = (
     "[class~='article-editor']",
 )
 
-# Blocks that open like an editor line or a disclaimer, checked on blocks of at most
-# BOILERPLATE_LINE_MAX_CHARS so an article paragraph that merely mentions them stays.
+# Blocks that open like an editor line, a byline, a disclaimer or a share bar, checked on
+# blocks of at most BOILERPLATE_LINE_MAX_CHARS so an article paragraph that merely mentions
+# them stays.
 BOILERPLATE_LINES = re.compile(
-    r"^[(（\[【]?\s*(?:责任编辑|编辑|责编|免责声明)\s*(?:[:：]|[】\]）)])"
+    r"^[(（\[【]?\s*(?:责任编辑|编辑|责编|免责声明|本文来源)\s*(?:[:：]|[】\]）)])"
+    r"|^本文来源于"  # 本文来源于《财经网》 2012年01月12日 19:13 我要评论（0）
+    # A portal's reprint disclaimer (声明：新浪网登载此文出于传递更多信息之目的，…) and a
+    # platform's (特别声明：以上内容…本平台仅提供信息存储服务).
+    r"|^声明\s*[:：].{0,20}(?:登载|转载|刊载)"
+    r"|^[“\"]?(?:特别|平台|版权)声明\s*[:：]"
+    r"|^分享到\s*[:：]"  # a share bar (分享到: 新浪微博 MSN … 我要评论)
+    r"|^版权所有|ICP备|ICP证|违法和不良信息举报|举报电话"  # a site's footer lines
 )
 BOILERPLATE_LINE_MAX_CHARS = 200
+# What closes or heads the text without being it, only on blocks of at most
+# SHORT_LINE_MAX_CHARS: an editor in brackets at the end (…（新民网编辑：刘景）), a dateline
+# naming the editor (… | 责任编辑: 夏欣 | 来源：…), a related list's heading, a lone
+# 声明：, 关键字：, 返回首页.
+SHORT_LINES = re.compile(
+    r"[(（【\[]\s*(?:责任)?(?:[\u4e00-\u9fff]{0,4})编辑\s*[:：][^)）】\]]{1,20}[)）】\]]\s*$"
+    r"|\|\s*责任编辑\s*[:：]"
+    r"|^>?\s*(?:没有)?(?:相关新闻|相关阅读|相关文章|相关专题|推荐阅读|延伸阅读)\s*[:：]?(?:<<<|$)"
+    r"|^(?:版权)?声明\s*[:：]?$|^关键[字词]\s*[:：]|^返回.{0,10}首页\W*$"
+)
+SHORT_LINE_MAX_CHARS = 80
 # App and QR-code promotions: only on short blocks (PROMOTION_MAX_CHARS), since news may
 # well tell readers to scan a code or download a bank's app.
 PROMOTIONS = re.compile(
-    r"扫描二维码|扫码下载|长按识别二维码|^(?:下载|打开).{0,10}APP|尽在.{0,10}APP\W*$",
+    r"扫描二维码|扫码下载|长按识别二维码|^(?:下载|打开).{0,10}APP|尽在.{0,10}APP\W*$"
+    r"|新闻客户端|客户端下载",
     re.IGNORECASE,
 )
 PROMOTION_MAX_CHARS = 60
 
-# Every block that either rule can remove holds one of these words (the rules' literal
-# parts): a body without any is left alone without judging its blocks one by one.
-MAY_BE_BOILERPLATE = re.compile("二维码|下载|APP|编辑|责编|免责声明", re.IGNORECASE)
+# Every block that a rule can remove holds one of these words (the rules' literal parts):
+# a body without any is left alone without judging its blocks one by one.
+MAY_BE_BOILERPLATE = re.compile(
+    "二维码|下载|APP|编辑|责编|声明|本文来源|分享到|版权所有|ICP|举报|相关|推荐阅读|延伸阅读"
+    "|关键|首页|客户端",
+    re.IGNORECASE,
+)
 
 MEDIA_TAGS = ("img", "video", "audio", "picture", "svg", "table", "hr")
 # Kept even when empty: a table part (removing a cell would shift the others) and a rule.
@@ -153,7 +179,9 @@ def remove_boilerplate_lines(root: etree._Element) -> None:
             if previous is not None and is_block(previous) and not _has_text(previous):
                 _drop(previous)
             _drop(element)
-        elif len(text) <= BOILERPLATE_LINE_MAX_CHARS and BOILERPLATE_LINES.search(text):
+        elif (len(text) <= BOILERPLATE_LINE_MAX_CHARS and BOILERPLATE_LINES.search(text)) or (
+            len(text) <= SHORT_LINE_MAX_CHARS and SHORT_LINES.search(text)
+        ):
             _drop(element)
 
 
@@ -225,10 +253,19 @@ def first_image(body_html: str, base_url: str) -> str:
 
 
 def first_image_of_tree(root: etree._Element, base_url: str) -> str:
-    """Return what `first_image` finds once the tree is serialized: the lead image."""
+    """Return what `first_image` finds once the tree is serialized."""
     for img in root.iter("img"):
         src = _written_src(img).strip()
         if src:
+            return https_url(src, base_url)
+    return ""
+
+
+def lead_image_of_tree(root: etree._Element, base_url: str) -> str:
+    """Return the https URL of the body's first image that is the article's (the lead image)."""
+    for img in root.iter("img"):
+        src = _written_src(img).strip()
+        if src and is_article_image(img, https_url(src, base_url)):
             return https_url(src, base_url)
     return ""
 

@@ -28,7 +28,6 @@ from crawler.sites import (
 from crawler.sites.generic import drop_link_blocks
 from tests.documents import (
     FIXTURES,
-    SINA_PAGES,
     block_texts,
     expected_file,
     page_meta,
@@ -40,7 +39,8 @@ GENERIC = site_named("web")
 OTHER_PAGES = sorted(
     (p for p in FIXTURES.glob("sites/*/*.html") if p.parent.name != "sina"), key=lambda p: p.name
 )
-REAL_SINA_PAGES = [page for page in SINA_PAGES if not page.stem.startswith("synthetic-")]
+ALL_SINA_PAGES = sorted((FIXTURES / "sites" / "sina").glob("*.html"))  # the 2012 ones too
+REAL_SINA_PAGES = [page for page in ALL_SINA_PAGES if not page.stem.startswith("synthetic-")]
 
 # Generic extraction keeps every paragraph of the hand-written expected bodies verbatim but
 # three (benchmarks/generic_overlap.py: 254 of 257 blocks over the ten fixture pages). The
@@ -52,6 +52,12 @@ REAL_SINA_PAGES = [page for page in SINA_PAGES if not page.stem.startswith("synt
 #   - 贝莱德固定收益业务全球首席投资官：Rick Rieder
 #   - PIMCO首席投资官：Dan Ivascyn
 NOT_KEPT_VERBATIM = {"finance-usstock-2019-09-09-doc-iicezzrq4681677": 3}
+# What trafilatura leaves out of the 2012 pages (measured): a picture's caption written in
+# a `span` beside the `<img>`, and a dateline run of text before the first paragraph.
+NOT_KEPT_BY_TRAFILATURA = {
+    "2012-mil-29ccce1a9b": "资料图：试验中志愿者在舱内组建乐队，王跃（左一）为鼓手。新华社发",
+    "stcn-kuaixun-2012-e171c405a5": "证券时报网（www.stcn.com）01月17日讯",
+}
 LIVE_QUOTE = re.compile(r"\(-?[\d.]+,-?[\d.]+,-?[\d.]+%\)")  # white space already removed
 
 PARAGRAPHS = "".join(
@@ -97,7 +103,7 @@ def body_text(document: str) -> str:
     return "".join(block_texts(split_document(document).body))
 
 
-@pytest.mark.parametrize("page", OTHER_PAGES + SINA_PAGES, ids=lambda page: page.stem)
+@pytest.mark.parametrize("page", OTHER_PAGES + ALL_SINA_PAGES, ids=lambda page: page.stem)
 def test_fixture_page_renders_through_generic_extraction_into_a_complete_article(
     page: Path,
 ) -> None:
@@ -123,6 +129,8 @@ def test_generic_extraction_keeps_every_paragraph_the_sites_profile_keeps(page: 
     expected = block_texts(split_document(expected_file(page).read_text(encoding="utf-8")).body)
     text = body_text(rendered_generic(page))
     missing = [paragraph for paragraph in expected if paragraph not in text]
+    missing = [paragraph for paragraph in missing
+               if paragraph != NOT_KEPT_BY_TRAFILATURA.get(page.stem)]  # fmt: skip
     assert len(missing) <= NOT_KEPT_VERBATIM.get(page.stem, 0), missing
     # What is not verbatim is only interrupted by live quotes: without them, all is there.
     assert all(paragraph in LIVE_QUOTE.sub("", text) for paragraph in missing)
@@ -147,7 +155,9 @@ def test_a_page_with_no_article_text_is_an_extraction_error(tmp_path: Path) -> N
         '<html><head><meta charset="utf-8"><title>财经频道</title></head>'
         '<body><div id="app"></div><script>render("#app")</script></body></html>'
     )
-    with pytest.raises(ExtractionError, match="trafilatura found no article text"):
+    with pytest.raises(
+        ExtractionError, match=r"no article text found \(readability, trafilatura\)"
+    ):
         extract_article(GENERIC, response(app_shell), GENERIC.channel("web"))
     page = tmp_path / "app.html"
     page.write_text(app_shell, encoding="utf-8")
@@ -155,8 +165,8 @@ def test_a_page_with_no_article_text_is_an_extraction_error(tmp_path: Path) -> N
     assert result.returncode == 1
     assert result.stdout == ""
     assert (
-        "render: nothing rendered for https://example.com/app: trafilatura found no article text"
-        in result.stderr
+        "render: nothing rendered for https://example.com/app: "
+        "no article text found (readability, trafilatura)" in result.stderr
     )
 
 

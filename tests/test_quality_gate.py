@@ -34,6 +34,20 @@ F1_FLOORS = {
     "hexun-stock-1": 1.00,
     "qq-finance-2": 1.00,
     "stcn-1": 1.00,
+    # The 2009–2016 templates (corpus pages, tests/fixtures/sites/README.md).
+    "2012-city-sh-500d5839bd": 1.00,
+    "2012-collection-03adbcbf32": 1.00,
+    "2012-ent-70b17ec987": 1.00,
+    "2012-go-rss-9e328a7472": 1.00,
+    "2012-mil-29ccce1a9b": 1.00,
+    "2012-news-9854737220": 1.00,
+    "2012-tech-6e87a74d52": 1.00,
+    "163-money-2012-da3bc160cd": 1.00,
+    "hexun-house-2012-1ebd10e947": 1.00,
+    "hexun-news-2011-58269337f0": 1.00,
+    "hexun-tech-2012-231edef93a": 1.00,
+    "qq-finance-2012-260568c255": 1.00,
+    "stcn-kuaixun-2012-e171c405a5": 1.00,
 }
 PAGES = sorted(F1_FLOORS)
 

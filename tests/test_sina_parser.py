@@ -106,14 +106,25 @@ def test_published_time_falls_back_to_the_roll_api_intime() -> None:
 def test_an_unparsable_date_gives_no_date() -> None:
     html = page(
         '<meta property="article:published_time" content="yesterday">',
+        '<h1 class="main-title">标题</h1><span class="date">13月45日 99:99</span>' + ARTICLE,
+    )
+    undated = "https://finance.sina.com.cn/roll/doc-iabcdef1234567.shtml"
+    article = extract_article(
+        SINA, response(html, undated), DOMESTIC, roll_listing(undated, {"intime": "not a time"})
+    )
+    assert article.published is None
+    assert article.fallbacks == ()
+
+
+def test_an_unparsable_date_falls_back_to_the_generic_reading_of_the_page() -> None:
+    html = page(
+        '<meta property="article:published_time" content="yesterday">',
         '<h1 class="main-title">标题</h1><span class="date">2024年13月45日 99:99</span>' + ARTICLE,
     )
-    assert (
-        extract_article(
-            SINA, response(html), DOMESTIC, roll_listing(URL, {"intime": "not a time"})
-        ).published
-        is None
-    )
+    article = extract_article(SINA, response(html), DOMESTIC)
+    # The URL's day (htmldate reads /2024-01-02/), Beijing time: the page prints no valid one.
+    assert article.published == datetime(2024, 1, 1, 16, 0, tzinfo=UTC)
+    assert article.fallbacks == ("date",)
 
 
 def test_title_falls_back_to_og_title_then_to_the_listing() -> None:
@@ -143,9 +154,22 @@ def test_doc_id_comes_from_publishid_then_url_then_listing() -> None:
 
 
 def test_a_page_with_no_article_body_is_not_an_article() -> None:
-    html = page(body="<h1>新浪财经首页</h1><ul><li>新闻</li></ul>")
-    with pytest.raises(ExtractionError, match="no article body"):
+    html = page(body="<h1>新浪财经首页</h1>")
+    with pytest.raises(ExtractionError, match=r"no article body .*; generic extraction: "):
         extract_article(SINA, response(html), DOMESTIC)
+
+
+def test_a_body_in_a_layout_the_profile_does_not_know_is_read_generically() -> None:
+    html = page(
+        '<meta property="article:published_time" content="2024-01-02T10:00:00+08:00">',
+        '<h1 class="main-title">标题</h1><div class="unknown-layout">'
+        + "".join(f"<p>　　正文第{n}段，讲的是人民币汇率的走势。</p>" for n in range(1, 4))
+        + "</div>",
+    )
+    article = extract_article(SINA, response(html), DOMESTIC)
+    assert "正文第1段" in article.body_html and "正文第3段" in article.body_html
+    assert article.title == "标题"
+    assert article.fallbacks == ("body",)
 
 
 def test_a_gbk_page_is_decoded_from_its_declared_charset() -> None:

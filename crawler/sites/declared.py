@@ -13,6 +13,7 @@ from crawler.common.text import editor_name, split_keywords
 from crawler.common.urls import https_url
 from crawler.sites.base import Site
 from crawler.sites.extract import article_body, first_text, inner_html, meta
+from crawler.sites.generic import GenericPage
 from crawler.sites.page import ArticlePage
 
 
@@ -33,6 +34,13 @@ class DeclaredPage(ArticlePage):
     """A page read by its site's declared selectors; a field that needs more overrides it."""
 
     site: DeclaredSite
+
+    @functools.cached_property
+    def fallback(self) -> ArticlePage | None:
+        """Return the page read by generic extraction, for the fields the selectors miss."""
+        page = GenericPage(self.site, self.response, self.listing)
+        page.selector = self.selector  # one parse of the page serves both readings
+        return page
 
     @functools.cached_property
     def body(self) -> Selector:

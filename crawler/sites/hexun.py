@@ -1,4 +1,5 @@
-"""和讯 (hexun.com): its article page parser (the 2019 `articleName` + `art_contextBox` page)."""
+"""和讯 (hexun.com): its article page parser (the 2019 `articleName` + `art_contextBox` page
+and the 2011–2012 `artibodyTitle` + `artibody` one)."""
 
 from __future__ import annotations
 
@@ -45,11 +46,22 @@ class Hexun(DeclaredSite):
         "#share",  # share bar under the title
         "div.like",  # 你可能会喜欢 (recommended reading)
         ".picAd",  # ad and sponsored-links block
+        # 2011–2012 pages, inside the body container:
+        "div.tit",  # the 推荐阅读 (recommended reading) heading
+        "div.yuebox",  # its pictures and links
+        "#arctTailMark",  # the end-of-text icon a script fills
     )
 
-    TITLE = (".articleName h1",)
-    BODY = ("div.art_contextBox", "div.art_context")
-    DATE_TEXT = (".articleName .tip span.pr20", ".tip span.pr20", ".articleName .tip")
-    SOURCE = (".articleName .tip a", ".tip a")
+    # The 2019 page first, then the 2011–2012 one (`#artibodyTitle`, `#artibody`).
+    TITLE = (".articleName h1", "#artibodyTitle h1")
+    BODY = ("div.art_contextBox", "div.art_context", "div#artibody")
+    DATE_TEXT = (
+        ".articleName .tip span.pr20",
+        ".tip span.pr20",
+        ".articleName .tip",
+        "#artibodyDesc span.gray",
+        "#artibodyTitle span.gray",
+    )
+    SOURCE = (".articleName .tip a", ".tip a", "#artibodyDesc a", "#artibodyTitle a")
     DOC_ID = re.compile(r"/(\d+)\.html")
     page_class = HexunPage

@@ -59,10 +59,11 @@ class Netease(DeclaredSite):
         ".post_end_ad",  # ad iframe under the share bar
     )
 
-    TITLE = ("#epContentLeft > h1", ".post_content_main h1")
+    # The 2019 page first, then the 2011–2012 one (`h1#h1title`, its `span.info` dateline).
+    TITLE = ("#epContentLeft > h1", ".post_content_main h1", "h1#h1title")
     BODY = ("#endText", "div.post_body .post_text", "div.post_body")
-    DATE_TEXT = (".post_time_source",)
-    SOURCE = ("#ne_article_source", ".post_time_source a")
+    DATE_TEXT = (".post_time_source", "h1#h1title + span.info")
+    SOURCE = ("#ne_article_source", ".post_time_source a", "h1#h1title + span.info a")
     EDITOR = ("span.ep-editor",)
     DOC_ID = re.compile(r"/([0-9A-Z]{16})(?:_\w+)?\.html")
     page_class = NeteasePage

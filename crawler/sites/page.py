@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import functools
+import re
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
 from parsel import Selector
 from scrapy.http import TextResponse
@@ -12,8 +15,12 @@ from crawler.common.html import absolutize_urls, parse_fragment, serialize_fragm
 from crawler.common.urls import https_url
 from crawler.items import Article
 from crawler.listing import Listing
-from crawler.sites.base import Site
+from crawler.sites.base import ExtractionError, Site
 from crawler.sites.extract import page_selector
+
+T = TypeVar("T")
+# What is left of body HTML without its tags: a body that is only markup has no text.
+_TAG = re.compile(r"<[^>]*>|&nbsp;|\s")
 
 
 class ArticlePage:
@@ -75,6 +82,15 @@ class ArticlePage:
         """Return the site's name (the generic profile reads it from the page)."""
         return self.site.name
 
+    def declared_image(self) -> str:
+        """Return the image the page's metadata declares (og:image and the like), or ""."""
+        return ""
+
+    @functools.cached_property
+    def fallback(self) -> ArticlePage | None:
+        """Return the page read by generic extraction, for the fields this reading misses."""
+        return None
+
     def article(self) -> Article:
         """Return the page's Article, not yet filed under a channel (crawler/filing.py).
 
@@ -82,20 +98,41 @@ class ArticlePage:
         listing's, except that an authoritative listing (a feed item) wins; the listing's
         modified time (the version the archive compares); the page's source and keywords,
         else the listing's; the listing's image where the page has only the site default.
+        A field that neither the page's own reading nor the listing has comes from the
+        `fallback` reading (generic extraction), and is named in `Article.fallbacks`; so
+        does a body the page's own reading does not find or finds without text.
         The article keeps the listed URL; a body read after a redirect gets its relative
         URLs resolved where it was read.
         """
         listing = self.listing
-        body = self.body_html()
+        supplied: list[str] = []
+
+        def read(name: str, own: T, generic: Callable[[ArticlePage], T]) -> T:
+            """Return the field's own value, else (named in `supplied`) the fallback's."""
+            if own or self.fallback is None:
+                return own
+            found = generic(self.fallback)
+            if found:
+                supplied.append(name)
+            return found or own
+
+        body = self.own_or_fallback_body(supplied)
         if listing.authoritative:
             title = listing.title or self.title()
             published = listing.published or self.published()
         else:
             title = self.title() or listing.title
             published = self.published() or listing.published
+        title = read("title", title, lambda page: page.title())
+        published = read("date", published, lambda page: page.published())
         lead_image = self.lead_image()
-        if listing.image and lead_image in ("", https_url(self.site.default_image, self.url)):
-            lead_image = listing.image
+        if lead_image in ("", https_url(self.site.default_image, self.url)):
+            found = listing.image or read("lead_image", "", lambda page: page.declared_image())
+            lead_image = found or lead_image
+        try:
+            editor = self.editor()
+        except ExtractionError:  # read from the site's own body, which the page lacks
+            editor = ""
         if self.url != listing.url:
             root = parse_fragment(body)
             absolutize_urls(root, self.url)
@@ -108,10 +145,38 @@ class ArticlePage:
             title=title,
             published=published,
             modified=listing.modified,
-            media_source=self.media_source() or listing.source,
-            editor=self.editor(),
+            media_source=read(
+                "source", self.media_source() or listing.source, lambda page: page.media_source()
+            ),
+            editor=editor,
             keywords=self.keywords() or list(listing.keywords),
             lead_image=lead_image,
             body_html=body,
             doc_id=self.doc_id(),
+            fallbacks=tuple(supplied),
         )
+
+    def own_or_fallback_body(self, supplied: list[str]) -> str:
+        """Return the page's own body, else the fallback's (adding `body` to `supplied`).
+
+        Raises ExtractionError, with both reasons, when neither reading finds a body; a
+        body without text that the fallback cannot better is kept (validate judges it).
+        """
+        try:
+            body = self.body_html()
+        except ExtractionError as error:
+            if self.fallback is None:
+                raise
+            reason = str(error)
+        else:
+            if self.fallback is None or _TAG.sub("", body):
+                return body
+            reason = ""
+        try:
+            found = self.fallback.body_html()
+        except ExtractionError as error:
+            if not reason:
+                return body
+            raise ExtractionError(f"{reason}; generic extraction: {error}") from None
+        supplied.append("body")
+        return found

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from lxml import etree
+
 from crawler.common.dates import parse_iso_datetime, parse_local_datetime
 from crawler.common.text import editor_name, squash
 from crawler.sites.base import Channel
@@ -12,6 +14,19 @@ from crawler.sites.declared import DeclaredPage, DeclaredSite
 from crawler.sites.extract import texts
 
 SITE_NAME = "新浪财经"
+# The comments around the article text in a 2009–2016 page's `#artibody`.
+PUBLISHED_TEXT_START = "publish_helper name="
+PUBLISHED_TEXT_END = "publish_helper_end"
+
+
+def _is_picture(node: etree._Element) -> bool:
+    """Tell whether a node is a 2009–2016 page's picture with its caption (`.img_wrapper`)."""
+    return isinstance(node.tag, str) and "img_wrapper" in (node.get("class") or "").split()
+
+
+def _is_comment(node: etree._Element, opening: str) -> bool:
+    """Tell whether a node is a comment whose text opens with `opening`."""
+    return isinstance(node, etree._Comment) and (node.text or "").strip().startswith(opening)
 
 
 def _channel(pageid: str, lid: str, name: str, category: str | None = None) -> Channel:
@@ -43,6 +58,42 @@ class SinaPage(DeclaredPage):
         """Return the editor's name from the body's 责任编辑 line."""
         return editor_name(" ".join(texts(self.body, "p ::text")))
 
+    def body_html(self) -> str:
+        """Return the body container's HTML; on a 2009–2016 page, only its article text.
+
+        Sina's publishing system marked the text it wrote into `#artibody` with the
+        comments `publish_helper name='原始正文' …` and `publish_helper_end`: what the
+        template adds around it there (share bar, 微博推荐, slide-show and app links,
+        a product box) is outside them, and so are the article's pictures before the text,
+        which are kept.
+        """
+        children = list(self.body.root)
+        if self.body.root.get("class") == "txt":  # a city site's page: h1, h2 dateline, text
+            while children and children[0].tag in ("h1", "h2"):
+                children.pop(0)
+            return "".join(
+                etree.tostring(node, method="html", encoding="unicode", with_tail=True)
+                for node in children
+            )
+        marks = [i for i, node in enumerate(children) if _is_comment(node, PUBLISHED_TEXT_START)]
+        ends = [i for i, node in enumerate(children) if _is_comment(node, PUBLISHED_TEXT_END)]
+        if not marks or not ends or ends[-1] < marks[0]:
+            return super().body_html()
+        start, end = marks[0], ends[-1]
+        # The article's pictures (with their captions) come before the marks.
+        pictures = [node for node in children[:start] if _is_picture(node)]
+        return (
+            "".join(
+                etree.tostring(node, method="html", encoding="unicode", with_tail=False)
+                for node in pictures
+            )
+            + (children[start].tail or "")
+            + "".join(
+                etree.tostring(node, method="html", encoding="unicode", with_tail=True)
+                for node in children[start + 1 : end]
+            )
+        )
+
     def doc_id(self) -> str:
         """Return Sina's document id: `publishid`, else the one in the URL or the listing."""
         return self.meta("publishid") or super().doc_id()
@@ -54,7 +105,10 @@ class Sina(DeclaredSite):
     key = "sina"
     name = SITE_NAME
     hosts = ("sina.com.cn", "sina.cn")
-    article_urls = r"/doc-i[0-9a-z]+\.shtml$|/detail-i[0-9a-z]+\.d\.html$"  # desktop, mobile
+    # Desktop, mobile, and the 2009–2016 desktop pages (/2012-01-17/07416645550.shtml).
+    article_urls = (
+        r"/doc-i[0-9a-z]+\.shtml$|/detail-i[0-9a-z]+\.d\.html$|/\d{4}-\d{2}-\d{2}/\d+\.s?html$"
+    )
     default_channel = "1686"
     default_image = "https://n.sinaimg.cn/finance/page/ent/images/sina_logo.png"
     channels = (
@@ -83,11 +137,30 @@ class Sina(DeclaredSite):
         "p.show_author",  # 责任编辑 line, news.sina.com.cn
         ".video-2017",  # script-driven video player: a poster and a link, no video
         "span[id^='quote_']",  # live quotes a browser script wrote beside stock names
+        # 2009–2016 pages:
+        "#sinashareto",  # 分享到: … 我要评论 (share bar and comment link)
+        "p.page",  # 上一页 1 2 下一页 (a long article's page links)
+        ".moreIn",  # 更多精彩内容请进入…频道 >> (a city site's channel link)
     )
 
-    TITLE = ("h1.main-title", "h1#artibodyTitle", "h1.art_tit_h1", "#artibodyTitle")
-    BODY = ("#artibody", "div#article", "section.art_content")
-    DATE_TEXT = (".date-source span.date", "span.time-source", "time.weibo_time", ".date")
-    SOURCE = (".date-source .source", "span.time-source a", "span.time-source span")
+    TITLE = ("h1.main-title", "h1#artibodyTitle", "h1.art_tit_h1", "#artibodyTitle", "div.txt > h1")
+    # The last: a 2009–2012 city site's page (sh.sina.com.cn), whose text follows the h1 and
+    # the h2 dateline in `div.txt`.
+    BODY = ("#artibody", "div#article", "section.art_content", "div.txt")
+    DATE_TEXT = (
+        ".date-source span.date",
+        "span.time-source",
+        "time.weibo_time",
+        ".date",
+        "#pub_date",  # 2009–2016 pages
+        "div.txt > h2",  # a city site's dateline
+    )
+    SOURCE = (
+        ".date-source .source",
+        "span.time-source a",
+        "span.time-source span",
+        "#media_name",  # 2009–2016 pages
+        "div.txt > h2 a",  # a city site's dateline
+    )
     DOC_ID = re.compile(r"(?:doc|detail)-i([0-9a-z]+)\.")
     page_class = SinaPage

@@ -60,7 +60,7 @@ class Stcn(DeclaredSite):
         ".tuijian",  # 为你推荐 (recommended reading)
     )
 
-    TITLE = (".intal_tit h2",)
+    TITLE = (".intal_tit h2", ".txt_tit h1")  # 2018–2019, then 2012 (`txt_tit`)
     BODY = ("#ctrlfscont", "div.txt_con")
     INFO = (".intal_tit .info", "div.info")
     SOURCE_LINE = re.compile(r"来源\s*[:：]\s*(\S+)")
