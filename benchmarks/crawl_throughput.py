@@ -60,6 +60,16 @@ HEADLINE = re.compile(rb'<h1 class="main-title">([^<]*)</h1>')
 EPOCH = 1795000000
 
 
+# The four real desktop pages of today's template (the folder also holds made-up pages and
+# older templates, which carry no publishid to splice).
+TEMPLATES = (
+    "finance-roll-2018-12-28-doc-ihqfskcn2160999.html",
+    "finance-usstock-2019-09-09-doc-iicezzrq4681677.html",
+    "news-2019-09-07-doc-iicezzrq4076655.html",
+    "news-2019-11-25-doc-iihnzahi3275702.html",
+)
+
+
 def article_url(number: int) -> str:
     """The real-looking Sina URL of benchmark article `number`."""
     return f"https://finance.sina.com.cn/roll/2026-11-28/doc-ibench{number:07d}.shtml"
@@ -90,12 +100,7 @@ class BenchMirror(Mirror):
     def __init__(self, count: int) -> None:
         super().__init__(SINA_FIXTURES)
         self.count = count
-        # The four real desktop pages (the synthetic-* ones are made up, not crawled pages).
-        self.templates = [
-            Template(path.read_bytes())
-            for path in sorted(SINA_FIXTURES.glob("*.html"))
-            if not path.name.startswith("synthetic-")
-        ]
+        self.templates = [Template((SINA_FIXTURES / name).read_bytes()) for name in TEMPLATES]
         self.lock = threading.Lock()
         self.first = self.last = 0.0
         self.articles_served = 0

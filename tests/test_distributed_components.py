@@ -104,3 +104,49 @@ def test_scrapy_redis_own_pipeline_would_take_a_deprecated_spider_argument(redis
     crawler = worker_crawler(redis_url, {"scrapy_redis.pipelines.RedisPipeline": 1})
     with pytest.warns(ScrapyDeprecationWarning, match="spider"):
         ItemPipelineManager.from_crawler(crawler)
+
+
+class EngineDoor:
+    """The two things WorkerScheduler.wake uses of an engine: its downloads and `crawl`."""
+
+    def __init__(self, scheduler: WorkerScheduler) -> None:
+        self.scheduler = scheduler
+        self.downloader = type("Downloader", (), {"active": set()})()
+        self.crawled: list[Request] = []
+
+    def crawl(self, request: Request) -> None:
+        """As ExecutionEngine.crawl: the request goes to the scheduler."""
+        self.crawled.append(request)
+        assert self.scheduler.enqueue_request(request)
+
+
+def test_an_idle_worker_takes_queued_work_without_waiting_for_the_engine_heartbeat(
+    redis_url: str,
+) -> None:
+    crawler = worker_crawler(redis_url)
+    assert crawler.spider is not None
+    scheduler = WorkerScheduler.from_crawler(crawler)
+    scheduler.open(crawler.spider)
+    try:
+        engine = EngineDoor(scheduler)
+        crawler.engine = engine  # type: ignore[assignment]
+        for name in ("a", "b"):
+            scheduler.enqueue_request(Request(f"http://127.0.0.1/{name}"))
+        engine.downloader.active.add("busy")
+        scheduler.wake()
+        assert engine.crawled == []  # a busy engine asks its scheduler anyway
+        engine.downloader.active.clear()
+        scheduler.wake()
+        assert [request.url for request in engine.crawled] == ["http://127.0.0.1/a"]
+        assert len(scheduler.queue) == 1  # held by the worker, not queued back in Redis
+        scheduler.wake()
+        assert len(engine.crawled) == 1  # one in hand is enough to wake the engine
+        taken = [scheduler.next_request(), scheduler.next_request(), scheduler.next_request()]
+        assert [request.url if request else None for request in taken] == [
+            "http://127.0.0.1/a",
+            "http://127.0.0.1/b",
+            None,
+        ]
+    finally:
+        crawler.engine = None  # type: ignore[assignment]
+        scheduler.close("finished")

@@ -12,11 +12,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Iterator
-from typing import Any, Self
+from typing import Any, Self, cast
 
 from redis import Redis
-from scrapy import signals
+from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy.http import Request, Response
@@ -26,6 +27,7 @@ from scrapy.utils.misc import load_object
 from scrapy_redis.connection import get_redis_from_settings
 from scrapy_redis.pipelines import RedisPipeline
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
+from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
 
 from crawler.distributed import add_component, outcomes
@@ -40,6 +42,7 @@ from crawler.spiders.archiving import ArchivingSpider
 
 logger = logging.getLogger(__name__)
 
+WAKE_SECONDS = 0.2  # how often an idle worker looks for queued work
 COORDINATOR_EXTENSIONS = ("crawler.archive.", "crawler.monitoring.")  # left out of a worker
 
 
@@ -94,7 +97,18 @@ class SpiderlessStats:
 
 
 class WorkerScheduler(RedisScheduler):  # type: ignore[misc]
-    """scrapy-redis's scheduler, counting its stats through Scrapy 2.19's API."""
+    """scrapy-redis's scheduler, counting its stats through Scrapy 2.19's API; wakes up soon.
+
+    An idle engine asks its scheduler again only on its 5-second heartbeat, so a worker
+    would start on newly queued work up to 5 s late (a third of a short run). Every
+    WAKE_SECONDS an idle worker takes one request off the queue and hands it to the engine
+    (`engine.crawl`, the public way in), which keeps it here and pulls the rest as usual.
+    """
+
+    crawler: Crawler
+    taken: deque[Request]  # what `wake` handed the engine, held here for its next ask
+    waking: Request | None  # the request `wake` is handing the engine right now
+    alarm: LoopingCall
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -102,7 +116,50 @@ class WorkerScheduler(RedisScheduler):  # type: ignore[misc]
         scheduler: Self = super().from_crawler(crawler)
         assert crawler.stats is not None
         scheduler.stats = SpiderlessStats(crawler.stats)
+        scheduler.crawler = crawler
+        scheduler.taken = deque()
+        scheduler.waking = None
+        scheduler.alarm = LoopingCall(scheduler.wake)
         return scheduler
+
+    def open(self, spider: Spider) -> None:
+        """Open the queue; start looking for work while idle."""
+        super().open(spider)
+        self.alarm.start(WAKE_SECONDS, now=False)
+
+    def close(self, reason: str) -> None:
+        """Stop looking for work; close the queue."""
+        if self.alarm.running:
+            self.alarm.stop()
+        super().close(reason)
+
+    def wake(self) -> None:
+        """Hand the engine one queued request if it has nothing in flight."""
+        engine = self.crawler.engine
+        if engine is None or self.taken or engine.downloader.active:
+            return
+        request = super().next_request()
+        if request is not None:
+            self.waking = request
+            engine.crawl(request)
+
+    def enqueue_request(self, request: Request) -> bool:
+        """Keep the request `wake` took off the queue here; queue any other in Redis."""
+        if request is self.waking:
+            self.waking = None
+            self.taken.append(request)
+            return True
+        return bool(super().enqueue_request(request))
+
+    def next_request(self) -> Request | None:
+        """The request `wake` took, else the next one in Redis."""
+        if self.taken:
+            return self.taken.popleft()
+        return cast(Request | None, super().next_request())
+
+    def has_pending_requests(self) -> bool:
+        """Whether a request waits here or in Redis."""
+        return bool(self.taken) or bool(super().has_pending_requests())
 
 
 class WorkerOutcomes:
