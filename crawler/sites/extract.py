@@ -8,7 +8,7 @@ import weakref
 from typing import cast
 
 from lxml import etree
-from parsel import Selector, SelectorList
+from parsel import Selector
 from parsel.csstranslator import HTMLTranslator
 from scrapy.http import TextResponse
 from w3lib.encoding import http_content_type_encoding
@@ -52,18 +52,39 @@ def _is_utf8(encoding: str) -> bool:
     return http_content_type_encoding(f"charset={encoding}") == "utf-8"
 
 
+# A profile asks every page the same queries: compiled once here, where `selector.css`
+# would compile each one's XPath again on every call and wrap every match in a Selector.
+_BY_ID = etree.XPath("id($name)")
+
+
+@functools.lru_cache(maxsize=512)
+def _element_query(css: str) -> etree.XPath:
+    """Compile a CSS query for elements to XPath once, as parsel translates it."""
+    return etree.XPath(HTMLTranslator().css_to_xpath(css))
+
+
+def _first_css(selector: Selector, query: str) -> Selector | None:
+    """Return the first element `selector.css(query)` finds, wrapped as parsel wraps it."""
+    found = cast(list[object], _element_query(query)(selector.root))
+    if not found:
+        return None
+    if not isinstance(found[0], etree._Element):  # a text or attribute query: parsel's way
+        return next(iter(selector.css(query)), None)
+    return Selector(root=found[0], type="html")
+
+
 def first_match(selector: Selector, query: str) -> Selector | None:
     """Return the first element `selector.css(query)` finds; `#id` looked up in the id table."""
     match = _ID_SELECTOR.match(query)
     if match is None or selector.root.getparent() is not None:  # not a whole page
-        return next(iter(selector.css(query)), None)
+        return _first_css(selector, query)
     tag, name = match.groups()
-    found: SelectorList[Selector] = selector.xpath("id($name)", name=name)
+    found = cast(list[etree._Element], _BY_ID(selector.root, name=name))
     # The table holds the first element with each id; when that one is not the tag asked
     # for, a later one may be, and only the CSS query can tell.
-    if found and (found[0].root.get("id") != name or (tag and found[0].root.tag != tag)):
-        return next(iter(selector.css(query)), None)
-    return found[0] if found else None
+    if found and (found[0].get("id") != name or (tag and found[0].tag != tag)):
+        return _first_css(selector, query)
+    return Selector(root=found[0], type="html") if found else None
 
 
 @functools.lru_cache(maxsize=256)
