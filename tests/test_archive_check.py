@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import sqlite3
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.archive.files import create_temporary
 from crawler.archive.run import LOCKED_EXIT_STATUS, archive_lock
 from crawler.archive.state import ArchiveState
 from tests.crawling import crawl, mirror_of
@@ -57,11 +59,14 @@ def plant_faults(archive: Path) -> dict[str, Path]:
     with sqlite3.connect(archive / ".archive" / "state.db") as connection:
         connection.execute("DELETE FROM articles WHERE path = ?", (relative,))
     deleted.unlink()
-    temporary = copied.parent / ".half-written.md.tmp"
-    temporary.write_text("half", encoding="utf-8")
+    handle, temporary = create_temporary(copied.parent)  # a write a killed run left
+    os.write(handle, b"half")
+    os.close(handle)
+    users = copied.parent / ".draft.tmp"  # a file of the user's: no fault of the archive
+    users.write_text("mine", encoding="utf-8")
     return {
         "truncated": truncated, "edited": edited, "duplicate": duplicate,
-        "unrecorded": unrecorded, "deleted": deleted, "temporary": temporary,
+        "unrecorded": unrecorded, "deleted": deleted, "temporary": temporary, "users": users,
     }  # fmt: skip
 
 
@@ -116,6 +121,7 @@ def test_repair_mends_what_it_can_and_says_what_it_did(archive: Path) -> None:
         ): "not mended: fetch the article again, or restore the file",
     }
     assert not faults["temporary"].exists()
+    assert faults["users"].read_text(encoding="utf-8") == "mine"
     assert not faults["duplicate"].exists()
     assert faults["unrecorded"].exists() and faults["edited"].exists()
     state = ArchiveState.open(archive / ".archive" / "state.db")

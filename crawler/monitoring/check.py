@@ -15,21 +15,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
-from crawler.archive.document import body_digest
+from crawler.archive.document import body_digest, layout_problem
+from crawler.archive.files import is_temporary
 from crawler.archive.state import STATE_FOLDER, ArchiveState
 from crawler.monitoring.progress import Progress
 
 logger = logging.getLogger(__name__)
-
-OPENING = "\n---\n"
-BODY_OPENING = "\n---\n\n<div>   \n"
-CLOSING = "  \n</div>\n" + " " * 12
-# libyaml's parser, where PyYAML was built with it: a twelfth of the pure-Python one's time
-# per front matter (the check's main cost), with the same safe constructor.
-YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-KEYS = ("title", "categories", "headimg", "author", "comments", "date", "thumbnail")
 
 
 @dataclass
@@ -62,25 +53,6 @@ class Findings:
     problems: list[Problem] = field(default_factory=list)
 
 
-def layout_problem(text: str) -> tuple[str | None, tuple[str, str] | None]:
-    """Tell what keeps a text from being a whole seed-format document; its (title, date)."""
-    if not text.startswith(OPENING):
-        return "does not start with the front matter", None
-    front, separator, _ = text[len(OPENING) :].partition(BODY_OPENING)
-    if not separator:
-        return "no end of the front matter and <div> opening", None
-    try:
-        data = yaml.load(front, Loader=YAML_LOADER)
-    except yaml.YAMLError as error:
-        return f"front matter is not YAML ({str(error).splitlines()[0]})", None
-    if not isinstance(data, dict) or tuple(data)[: len(KEYS)] != KEYS:
-        return f"front matter keys are not {', '.join(KEYS)}", None
-    identity = (str(data["title"]), str(data["date"]))
-    if not text.endswith(CLOSING):
-        return "cut short: no closing </div> and trailing spaces", identity
-    return None, identity
-
-
 def read_file(root: Path, path: Path) -> ArchiveFile:
     """Read one archive file: its hash, identity and what is wrong with it."""
     data = path.read_bytes()
@@ -108,11 +80,6 @@ def walk(root: Path) -> Iterator[Path]:
                     yield Path(entry.path)
 
 
-def is_temporary(path: Path) -> bool:
-    """Tell a temporary file a killed run left (the exporter's `.<name>.tmp`)."""
-    return path.name.startswith(".") and path.name.endswith(".tmp")
-
-
 def check_archive(
     root: Path, state: ArchiveState | None, progress: Progress | None = None
 ) -> Findings:
@@ -120,7 +87,7 @@ def check_archive(
     findings = Findings()
     unrecorded: dict[tuple[str, str], str] = {}  # identity: path of a file without a row
     for path in walk(root):
-        if is_temporary(path):
+        if is_temporary(path.name):  # the archive's own, never a file of anyone else
             findings.problems.append(
                 Problem("temporary", str(path.relative_to(root)), "a temporary file left")
             )
