@@ -32,7 +32,7 @@ from scrapy_redis.connection import get_redis_from_settings
 from scrapy_redis.queue import FifoQueue
 from twisted.internet.task import LoopingCall
 
-from crawler.distributed import outcomes
+from crawler.distributed import is_distributed, outcomes
 from crawler.distributed.keys import RunKeys
 from crawler.spiders.archiving import ARTICLE
 
@@ -71,7 +71,7 @@ class Coordinator:
     def from_crawler(cls, crawler: Crawler) -> Self:
         """Connect to REDIS_URL (off without it); follow the spider's life."""
         settings = crawler.settings
-        if not settings.get("REDIS_URL"):
+        if not is_distributed(settings):
             raise NotConfigured("REDIS_URL is not set: not a distributed run")
         server = get_redis_from_settings(settings)
         server.ping()  # a Redis that cannot be reached stops the run before any request

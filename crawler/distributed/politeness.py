@@ -13,6 +13,7 @@ from scrapy.settings import BaseSettings
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy_redis.connection import get_redis_from_settings
 
+from crawler.distributed import is_distributed
 from crawler.distributed.keys import HOST_KEY
 
 # Reserve the host's next free moment, atomically, by Redis's own clock (the workers' clocks
@@ -52,7 +53,7 @@ class SharedHostDelayMiddleware:
     def from_crawler(cls, crawler: Crawler) -> Self:
         """Read DISTRIBUTED_HOST_DELAY (default DOWNLOAD_DELAY); off without REDIS_URL."""
         settings = crawler.settings
-        if not settings.get("REDIS_URL"):
+        if not is_distributed(settings):
             raise NotConfigured("REDIS_URL is not set")
         delay = host_delay(settings)
         if delay <= 0:

@@ -30,7 +30,7 @@ from scrapy_redis.scheduler import Scheduler as RedisScheduler
 from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
 
-from crawler.distributed import add_component, outcomes
+from crawler.distributed import add_component, is_distributed, outcomes
 from crawler.distributed.keys import DUPEFILTER_KEY, OUTCOMES_KEY, QUEUE_KEY
 from crawler.distributed.outcomes import Outcome, StatsDelta, encode, request_tag
 from crawler.distributed.politeness import host_delay
@@ -179,7 +179,7 @@ class WorkerOutcomes:
     def from_crawler(cls, crawler: Crawler) -> Self:
         """Connect to REDIS_URL; follow the requests' and items' fates."""
         settings = crawler.settings
-        if not settings.get("REDIS_URL"):
+        if not is_distributed(settings):
             raise NotConfigured("REDIS_URL is not set: not a worker")
         extension = cls(
             crawler,
