@@ -18,6 +18,7 @@ from scrapy.statscollectors import StatsCollector
 from crawler import stats as names
 from crawler.monitoring.fields import MONITORED_FIELDS
 from crawler.sites import site_named
+from crawler.spiders.archiving import ARTICLE
 
 FIELDS = MONITORED_FIELDS  # how each is told present on an article: `present_fields`
 _MARKUP = re.compile(r"<[^>]*>|&nbsp;|\s")
@@ -72,7 +73,7 @@ class ArticleCounts:
 
     def response_received(self, response: Response, request: Request) -> None:
         """Count a fetched article page (list pages are counted by their spiders)."""
-        if request.meta.get("kind") == "article":
+        if request.meta.get("kind") == ARTICLE:
             self.stats.inc_value(names.ARTICLE_PAGES)
 
     def item_scraped(self, item: Any) -> None:
