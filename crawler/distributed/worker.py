@@ -13,7 +13,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable
 from typing import Any, Self, cast
 
 from redis import Redis
@@ -315,14 +315,14 @@ class WorkerSpider(ArchivingSpider):
 
     def parse_article(
         self, response: Response, site: Site, channel: Channel, listing: Listing
-    ) -> Iterator[Article]:
+    ) -> Iterable[Article]:
         """Extract as the spider does; report a page that gave no article."""
         articles = list(super().parse_article(response, site, channel, listing))
         if not articles:
             self.outcomes.report(response.request, outcomes.NO_ARTICLE, "not an article page")
         for article in articles:
             self.outcomes.expect(article, response.request)  # type: ignore[arg-type]
-            yield article
+        return articles  # a list, as the spider's own: no generator for Scrapy to inspect
 
     def request_failed(self, failure: Failure) -> None:
         """Log and count as the spider does; report the failure."""
