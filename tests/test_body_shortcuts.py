@@ -513,3 +513,40 @@ def test_a_utf8_page_is_parsed_from_its_bytes_without_decoding_them(
     response = HtmlResponse(url=URL, body=page, encoding="utf-8")
     monkeypatch.setattr(TextResponse, "text", property(no_text))
     assert page_selector(response).css("h1.main-title::text").get()
+
+
+# Every query the profiles declare, and shapes the attribute-axis rewrite must leave alone
+# or get right: chained classes, pseudo-classes, sibling combinators, ids below classes.
+PROFILE_QUERIES = sorted(
+    {
+        query
+        for site in all_sites()
+        for name in ("TITLE", "BODY", "DATE_TEXT", "SOURCE", "EDITOR")
+        for query in getattr(site, name, ())
+    }
+    | {".a.b", ".a:first-child", ".x > .y", ".x ~ .y", ".x + p", ".x #y", "div .x", "#y > .x"}
+)
+CORPUS_PAGES = sorted((FIXTURES / "corpus").glob("*/*.html"))
+
+
+@pytest.mark.parametrize("page", PAGES + CORPUS_PAGES, ids=lambda page: page.stem)
+def test_profile_queries_find_what_parsel_finds_before_and_after_a_miss(page: Path) -> None:
+    selector = Selector(text=page.read_text(encoding="utf-8", errors="replace"))
+    for query in PROFILE_QUERIES:  # the first miss makes the page's names known
+        assert first_path(first_match(selector, query)) == first_path(selector.css(query)), query
+    first_match(selector, ".no-such-class-anywhere")
+    for query in PROFILE_QUERIES:
+        assert first_path(first_match(selector, query)) == first_path(selector.css(query)), query
+
+
+def test_class_and_id_tests_read_white_space_and_case_as_css_does() -> None:
+    page = Selector(
+        text='<html><body><p class="a\tb">1</p><p class=" A ">2</p><div id="i d">3</div>'
+        '<span class="ab">4</span><div id="Y"><b class="x">5</b></div><i class="x">6</i>'
+        "</body></html>"
+    )
+    first_match(page, ".missing")  # names known from here on
+    for query in (".a", ".b", ".A", ".ab", "#Y > .x", ".x", "#y", "b.x", ".a.b", "p.b"):
+        assert first_path(first_match(page, query)) == first_path(page.css(query)), query
+    assert first_match(page, ".b").root.text == "1"  # type: ignore[union-attr]
+    assert first_match(page, "#Y > .x").root.text == "5"  # type: ignore[union-attr]

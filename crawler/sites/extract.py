@@ -5,8 +5,9 @@ from __future__ import annotations
 import functools
 import re
 import weakref
-from typing import cast
+from typing import NamedTuple, cast
 
+import cssselect
 from lxml import etree
 from parsel import Selector
 from parsel.csstranslator import HTMLTranslator
@@ -57,16 +58,102 @@ def _is_utf8(encoding: str) -> bool:
 _BY_ID = etree.XPath("id($name)")
 
 
+# A step `*[class test]` or `*[@id = …]` makes libxml2 evaluate a predicate on every
+# element of the page; the same step through the attribute axis (`*/@class[…]/..`) tests
+# only the elements that have the attribute, and finds the same elements in the same
+# order (measured on 163-money-1, 3,137 elements: 1.07 → 0.43 ms a class, 0.57 → 0.14 ms
+# an id). The `contains(., 'name')` before the token test skips most values cheaply: a
+# class name holds no white space, so it is a token only if it is a substring.
+_STAR_CLASS_STEP = re.compile(
+    r"\*\[@class and contains\(concat\(' ', normalize-space\(@class\), ' '\), ' ([^' ]+) '\)\]"
+    r"(?=/|$)"
+)
+_STAR_ID_STEP = re.compile(r"\*\[@id = '([^']*)'\](?=/|$)")
+
+
+def attribute_axis_xpath(xpath: str) -> str:
+    """Rewrite the `*` steps that test one class or one id to go through the attribute axis."""
+    token = r"contains(concat(' ', normalize-space(.), ' '), ' \1 ')"
+    xpath = _STAR_CLASS_STEP.sub(rf"*/@class[contains(., '\1') and {token}]/..", xpath)
+    return _STAR_ID_STEP.sub(r"*/@id[. = '\1']/..", xpath)
+
+
 @functools.lru_cache(maxsize=512)
 def _element_query(css: str) -> etree.XPath:
     """Compile a CSS query for elements to XPath once, as parsel translates it."""
-    return etree.XPath(HTMLTranslator().css_to_xpath(css))
+    return etree.XPath(attribute_axis_xpath(HTMLTranslator().css_to_xpath(css)))
+
+
+@functools.lru_cache(maxsize=512)
+def _required_names(css: str) -> tuple[frozenset[str], frozenset[str]]:
+    """Return the classes and the ids that every element a CSS query matches implies on
+    the page: each compound of the query must match some element. Empty for a query
+    cssselect cannot parse (the query itself then raises, as before)."""
+    try:
+        parsed = cssselect.parse(css)
+    except cssselect.SelectorError:
+        return frozenset(), frozenset()
+    classes: set[str] = set()
+    ids: set[str] = set()
+    pending = [selector.parsed_tree for selector in parsed] if len(parsed) == 1 else []
+    while pending:
+        node = pending.pop()
+        if isinstance(node, cssselect.parser.CombinedSelector):
+            pending += [node.selector, node.subselector]
+            continue
+        if isinstance(node, cssselect.parser.Class):
+            classes.add(node.class_name)
+        elif isinstance(node, cssselect.parser.Hash):
+            ids.add(node.id)
+        # Negations, :is(), :has() and the like: only their own subject is required.
+        inner = getattr(node, "selector", None)
+        if inner is not None:
+            pending.append(inner)
+    return frozenset(classes), frozenset(ids)
+
+
+class _PageNames(NamedTuple):
+    """Every class token and every id value on one page."""
+
+    classes: frozenset[str]
+    ids: frozenset[str]
+
+
+_CLASS_VALUES = etree.XPath("//@class", smart_strings=False)
+_ID_VALUES = etree.XPath("//@id", smart_strings=False)
+# A page's names, read after its first query that found nothing: a profile that knows
+# several templates asks a page of an older one for the newer ones' classes first, and
+# each of those queries would walk the whole page to find nothing.
+_PAGE_NAMES: weakref.WeakKeyDictionary[Selector, _PageNames] = weakref.WeakKeyDictionary()
+
+
+def _cannot_match(selector: Selector, query: str) -> bool:
+    """Tell whether a query asks for a class or id the page has nowhere (known after a miss)."""
+    names = _PAGE_NAMES.get(selector)
+    if names is None:
+        return False
+    classes, ids = _required_names(query)
+    return not (classes <= names.classes and ids <= names.ids)
+
+
+def _remember_names(selector: Selector) -> None:
+    """Read the page's class tokens and ids once, for `_cannot_match`."""
+    if selector not in _PAGE_NAMES and selector.root.getparent() is None:
+        # str.split() splits at XPath's white space and more: a name the query can match
+        # (no white space in it) is still one of the tokens.
+        classes = frozenset(" ".join(cast(list[str], _CLASS_VALUES(selector.root))).split())
+        _PAGE_NAMES[selector] = _PageNames(
+            classes, frozenset(cast(list[str], _ID_VALUES(selector.root)))
+        )
 
 
 def _first_css(selector: Selector, query: str) -> Selector | None:
     """Return the first element `selector.css(query)` finds, wrapped as parsel wraps it."""
+    if _cannot_match(selector, query):
+        return None
     found = cast(list[object], _element_query(query)(selector.root))
     if not found:
+        _remember_names(selector)
         return None
     if not isinstance(found[0], etree._Element):  # a text or attribute query: parsel's way
         return next(iter(selector.css(query)), None)
