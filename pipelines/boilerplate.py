@@ -19,6 +19,7 @@ from lxml.cssselect import CSSSelector, LxmlTranslator
 
 from crawler.common.html import (
     ASCII_SPACE,
+    attribute_axis_xpath,
     blocks_of,
     holding,
     innermost_blocks,
@@ -135,7 +136,7 @@ def _selection(selectors: tuple[str, ...]) -> tuple[etree.XPath, list[etree.XPat
     if not selectors or not all(_looks_at_the_element_alone(css) for css in selectors):
         return None
     translator = LxmlTranslator()
-    everything = " | ".join(translator.css_to_xpath(css) for css in selectors)
+    everything = attribute_axis_xpath(" | ".join(translator.css_to_xpath(css) for css in selectors))
     tests = [etree.XPath(f"boolean({translator.css_to_xpath(css, prefix='self::')})")
              for css in selectors]  # fmt: skip
     return etree.XPath(everything), tests

@@ -21,13 +21,14 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from lxml import etree
-from lxml.cssselect import CSSSelector
+from lxml.cssselect import CSSSelector, LxmlTranslator
 from parsel import Selector
 from scrapy.http import HtmlResponse, TextResponse
 
 from crawler.common.html import (
     _BLANK_LINES,
     ASCII_SPACE,
+    attribute_axis_xpath,
     blocks_of,
     innermost_blocks,
     is_block,
@@ -550,3 +551,18 @@ def test_class_and_id_tests_read_white_space_and_case_as_css_does() -> None:
         assert first_path(first_match(page, query)) == first_path(page.css(query)), query
     assert first_match(page, ".b").root.text == "1"  # type: ignore[union-attr]
     assert first_match(page, "#Y > .x").root.text == "5"  # type: ignore[union-attr]
+
+
+BOILERPLATE_QUERIES = sorted({css for selectors in SITE_SELECTORS for css in selectors})
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: page.stem)
+def test_attribute_axis_steps_find_every_element_the_plain_query_finds(page: Path) -> None:
+    root = Selector(text=page.read_text(encoding="utf-8", errors="replace")).root
+    translator = LxmlTranslator()
+    queries = [*PROFILE_QUERIES, *BOILERPLATE_QUERIES, "[class*='a']", "[id^='a']", "#a, .b"]
+    plain = " | ".join(translator.css_to_xpath(css) for css in queries)
+    for xpath in [translator.css_to_xpath(css) for css in queries] + [plain]:
+        rewritten = attribute_axis_xpath(xpath)
+        assert etree.XPath(rewritten)(root) == etree.XPath(xpath)(root), xpath
+    assert attribute_axis_xpath(plain) != plain  # the rewrite took place

@@ -143,6 +143,35 @@ def written_url(url: str) -> str:
     return html.unescape(markup[len('<img src="') : -len('">')])
 
 
+# A step `*[test of @class]` or `*[test of @id]` makes libxml2 evaluate a predicate on
+# every element of the tree; the same step through the attribute axis (`*/@class[…]/..`)
+# tests only the elements that have the attribute, and finds the same elements in the
+# same order (measured on 163-money-1, 3,137 elements: 1.07 → 0.43 ms a class, 0.57 →
+# 0.14 ms an id). In a class-token test, the `contains(., 'name')` before it skips most
+# values cheaply: a class name holds no white space, so it is a token only if a substring.
+_STEP_END = r"(?=/|$| \|)"  # the step is followed by another, the end, or a union
+_STAR_CLASS_TOKEN = re.compile(
+    r"\*\[@class and contains\(concat\(' ', normalize-space\(@class\), ' '\), ' ([^' ]+) '\)\]"
+    + _STEP_END
+)
+_STAR_SIMPLE_TEST = re.compile(
+    r"\*\[@(class|id) and (contains|starts-with)\(@\1, ('[^']*')\)\]" + _STEP_END
+)
+_STAR_ID = re.compile(r"\*\[@id = ('[^']*')\]" + _STEP_END)
+
+
+def attribute_axis_xpath(xpath: str) -> str:
+    """Rewrite `*` steps that test only `@class` or `@id` to go through the attribute axis.
+
+    For the XPath cssselect writes for `.name`, `#name`, `[class*=…]`, `[id^=…]` and the
+    like; any other step is left as it is.
+    """
+    token = r"contains(concat(' ', normalize-space(.), ' '), ' \1 ')"
+    xpath = _STAR_CLASS_TOKEN.sub(rf"*/@class[contains(., '\1') and {token}]/..", xpath)
+    xpath = _STAR_SIMPLE_TEST.sub(r"*/@\1[\2(., \3)]/..", xpath)
+    return _STAR_ID.sub(r"*/@id[. = \1]/..", xpath)
+
+
 def absolutize_urls(root: etree._Element, base_url: str) -> None:
     """Make image and link URLs absolute (protocol-relative ones become https)."""
     for element, attribute in [(img, "src") for img in root.iter("img")] + [
