@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import subprocess
 
 from crawler import settings
 from crawler.sites import site_named
@@ -68,13 +69,17 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert ci.rstrip().endswith("\nmake test")
 
 
-def test_no_merge_conflict_marker_is_left_in_the_documentation() -> None:
-    """A merge that left <<<<<<< or >>>>>>> lines behind shows in README and docs/."""
-    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-    marked = [
-        f"{page.name}:{number}"
-        for page in pages
-        for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1)
-        if line.startswith(("<<<<<<< ", ">>>>>>> "))
-    ]
+def test_no_merge_conflict_marker_is_left_in_any_tracked_file() -> None:
+    """A merge that left <<<<<<< or >>>>>>> lines behind (once in .gitignore) shows here."""
+    tracked = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
+    ).stdout.split(b"\0")
+    marked = []
+    for name in filter(None, tracked):
+        path = ROOT / name.decode()
+        if not path.is_file():
+            continue
+        for number, line in enumerate(path.read_bytes().splitlines(), 1):
+            if line.startswith((b"<<<<<<< ", b">>>>>>> ")):
+                marked.append(f"{name.decode()}:{number}")
     assert not marked
