@@ -23,6 +23,9 @@ Scrapy and builds each page when asked instead of holding N pages.
     .venv/bin/python benchmarks/crawl_throughput.py [--articles 2000] [--repeats 3]
         [--base-tree DIR]
 
+The archives and logs go to a temporary folder under BENCH_TMPDIR, else ~/.cache (not
+/tmp: see `benchmarks.work_folder`).
+
 `--base-tree DIR` (a checkout of another commit, e.g. `git worktree add --detach DIR
 <commit>`) adds a fourth crawl, `base`: the same `scrapy crawl sina` from DIR's code, with
 this checkout's venv, alternating with the others, so two trees compare within one run.
@@ -38,7 +41,6 @@ import resource
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -48,7 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import load_average, machine_line  # noqa: E402
+from benchmarks import load_average, machine_line, work_folder  # noqa: E402
 from crawler import settings as project_settings  # noqa: E402
 from crawler.mirror import Mirror, MirrorHandler, Route, serve  # noqa: E402
 
@@ -315,7 +317,7 @@ def main() -> None:
     print(f"{count} articles on {pages} list pages; CONCURRENT_REQUESTS={args.concurrency}")
     runs: list[Run] = []
     mirror = BenchMirror(count)
-    with tempfile.TemporaryDirectory() as folder, serve(mirror, KeepAliveHandler):
+    with work_folder() as folder, serve(mirror, KeepAliveHandler):
         parse = parse_cpu(mirror, Path(folder))
         api = f"{mirror.origin}/api/roll/get"
         for attempt in range(args.repeats):

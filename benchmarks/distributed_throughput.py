@@ -26,7 +26,6 @@ import resource
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -38,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import load_average, machine_line  # noqa: E402
+from benchmarks import load_average, machine_line, work_folder  # noqa: E402
 from benchmarks.crawl_throughput import (  # noqa: E402
     ARTICLE_PATH,
     PAGE_SIZE,
@@ -163,7 +162,7 @@ def main() -> None:
     print(machine_line())
     mirror = DistantMirror(options.articles, options.latency)
     results: list[Result] = []
-    with tempfile.TemporaryDirectory() as temporary:
+    with work_folder() as temporary:
         folder = Path(temporary)
         with redis_server(folder / "redis") as redis_url, serve(mirror, KeepAliveHandler):
             for repeat in range(options.repeats):
