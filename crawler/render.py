@@ -40,7 +40,7 @@ from scrapy.utils.misc import build_from_crawler, load_object
 from crawler.archive.document import MarkdownItemExporter, document_bytes
 from crawler.encoding import RedecodingMiddleware
 from crawler.items import Article
-from crawler.pages import article_page
+from crawler.pages import article_page, unread_depth
 from crawler.sites import Channel, ExtractionError, Site, extract_article
 
 # What a saved page with no recorded headers is taken to have been served with: HTML, no
@@ -138,8 +138,17 @@ class PageRenderer:
         return response
 
     def extract(self, response: Response, site: Site, channel: Channel) -> Article:
-        """Turn the response into an Article; raise ExtractionError if it is none."""
-        return extract_article(site, article_page(response), channel)
+        """Turn the response into an Article; raise ExtractionError if it is none.
+
+        As a spider does: a body left without text because the page nests deeper than the
+        HTML parser reads is refused with that reason, not passed on to be dropped as empty.
+        """
+        page = article_page(response)
+        article = extract_article(site, page, channel)
+        too_deep = unread_depth(article.body_html, page.body)
+        if too_deep:
+            raise ExtractionError(too_deep)
+        return article
 
     def process(self, article: Article) -> Article:
         """Run the item pipelines on an article; a dropped article raises DropItem."""

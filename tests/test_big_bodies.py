@@ -6,6 +6,8 @@ from pathlib import Path
 
 import lxml.html
 
+from crawler.render import Dropped, project_settings, render_page
+from crawler.sites import site_named
 from tests.crawling import add_page, crawl, mirror_of, roll_page
 from tests.documents import split_document
 from tests.test_refresh import NEW_PAGE
@@ -57,3 +59,19 @@ def test_a_body_nested_deeper_than_the_parser_reads_is_refused_with_that_reason(
         "reads (Excessive depth in document: 2048, use XML_PARSE_HUGE option)"
     ) in result.log
     assert "no body text" not in result.log
+
+
+def test_render_refuses_a_body_nested_deeper_than_the_parser_reads_with_that_reason() -> None:
+    deeper = "<div>" * 3000 + f"<p>{DEEP_TEXT}</p>" + "</div>" * 3000
+    body = page("deepbody0000001", "深", deeper).encode("utf-8")
+    sina = site_named("sina")
+    result = render_page(
+        body, DEEP_URL, {"Content-Type": "text/html; charset=utf-8"}, sina,
+        sina.channel(sina.default_channel), settings=project_settings(),
+    )  # fmt: skip
+    assert isinstance(result, Dropped)
+    assert (result.stage, result.reason) == (
+        "extract",
+        "the page nests elements deeper than the HTML parser reads "
+        "(Excessive depth in document: 2048, use XML_PARSE_HUGE option)",
+    )
