@@ -61,7 +61,10 @@ BOILERPLATE_LINE_MAX_CHARS = 200
 SHORT_LINES = re.compile(
     r"[(（【\[]\s*(?:责任)?(?:[\u4e00-\u9fff]{0,4})编辑\s*[:：][^)）】\]]{1,20}[)）】\]]\s*$"
     r"|\|\s*责任编辑\s*[:：]"
-    r"|^>?\s*(?:没有)?(?:相关新闻|相关阅读|相关文章|相关专题|推荐阅读|延伸阅读)\s*[:：]?(?:<<<|$)"
+    r"|^>?\s*(?:没有)?(?:本文)?(?:相关新闻|相关阅读|相关文章|相关专题|相关推荐|推荐阅读|延伸阅读)"
+    r"\s*[:：]?(?:<<<|$)"
+    # A byline: the time, then the source or the font-size buttons (after the site's URL).
+    r"|^(?:https?://\S+)?\s*\d{4}[-年./]\d{1,2}[-月./]\d{1,2}日?\s*\d{1,2}[:：]\d{2}.{0,40}(?:来源|字号)"
     r"|^(?:版权)?声明\s*[:：]?$|^关键[字词]\s*[:：]|^返回.{0,10}首页\W*$"
 )
 SHORT_LINE_MAX_CHARS = 80
@@ -78,7 +81,7 @@ PROMOTION_MAX_CHARS = 60
 # a body without any is left alone without judging its blocks one by one.
 MAY_BE_BOILERPLATE = re.compile(
     "二维码|下载|APP|编辑|责编|声明|本文来源|分享到|版权所有|ICP|举报|相关|推荐阅读|延伸阅读"
-    "|关键|首页|客户端",
+    "|关键|首页|客户端|来源|字号",
     re.IGNORECASE,
 )
 

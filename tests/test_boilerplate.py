@@ -76,6 +76,10 @@ def test_sina_qr_code_footer_is_removed_by_the_sina_selector() -> None:
         "<p>扫描二维码下载新浪财经APP</p>",
         "<div>扫描二维码，关注我们</div>",
         '<div class="qrcode"><img src="https://x/qr.png"></div>',
+        "<p>本文相关推荐</p>",
+        "<div>相关推荐：</div>",
+        "<div>http://www.sznews.com  2011-12-14 18:10  来源： 深圳新闻网  【字号：大 中 小】</div>",
+        "<p>2012年01月12日15:45 来源：中广网</p>",
     ],
 )
 def test_generic_rules_remove_short_boilerplate_blocks(line: str) -> None:
@@ -114,6 +118,11 @@ def test_short_article_paragraph_about_a_banks_app_is_kept() -> None:
 def test_short_article_in_a_wrapper_keeps_its_paragraphs_when_its_footer_promotes_the_app() -> None:
     body = f'<div class="article">{PARAGRAPH}<p>海量资讯、精准解读，尽在新浪财经APP</p></div>'
     assert remove_boilerplate(body) == f'<div class="article">{PARAGRAPH}</div>'
+
+
+def test_a_short_paragraph_that_opens_with_a_time_and_names_a_source_is_kept() -> None:
+    paragraph = "<p>据新华社2012年1月12日10:30消息，来源于国家统计局的数据显示物价回落。</p>"
+    assert remove_boilerplate(PARAGRAPH + paragraph) == f"{PARAGRAPH}\n{paragraph}"
 
 
 def test_closing_source_line_is_kept() -> None:

@@ -115,7 +115,10 @@ def test_a_page_that_is_not_an_article_is_dropped_at_extraction_with_the_reason(
     assert isinstance(result, Dropped)
     assert result.stage == "extract"
     assert "no article body" in result.reason
-    assert "generic extraction: no article text found (readability, trafilatura)" in result.reason
+    assert (
+        "generic extraction: no article text found (prose blocks, readability, trafilatura)"
+        in result.reason
+    )
 
 
 def test_scrapy_render_prints_byte_for_byte_what_the_path_renders() -> None:

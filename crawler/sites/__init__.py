@@ -30,7 +30,7 @@ __all__ = [
 def all_sites() -> tuple[Site, ...]:
     """Import every site module of this package and return one instance of each site."""
     for module in pkgutil.iter_modules(__path__):
-        if module.name not in {"base", "declared", "extract", "page"}:
+        if module.name not in {"base", "declared", "extract", "page", "prose"}:
             importlib.import_module(f"{__name__}.{module.name}")
     return tuple(cls() for cls in _profiles(Site))
 
