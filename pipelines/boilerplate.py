@@ -52,6 +52,9 @@ BOILERPLATE_LINES = re.compile(
     r"|^[“\"]?(?:特别|平台|版权)声明\s*[:：]"
     r"|^分享到\s*[:：]"  # a share bar (分享到: 新浪微博 MSN … 我要评论)
     r"|^版权所有|ICP备|ICP证|违法和不良信息举报|举报电话"  # a site's footer lines
+    # A dealer's listing under a syndicated 行情 article ([参考价格] 5400元 [商家名称] …
+    # [联系方式] …): an advertisement (both corpus references of such pages leave it out).
+    r"|^\[参考价格\]"
 )
 BOILERPLATE_LINE_MAX_CHARS = 200
 # What closes or heads the text without being it, only on blocks of at most
@@ -81,7 +84,7 @@ PROMOTION_MAX_CHARS = 60
 # a body without any is left alone without judging its blocks one by one.
 MAY_BE_BOILERPLATE = re.compile(
     "二维码|下载|APP|编辑|责编|声明|本文来源|分享到|版权所有|ICP|举报|相关|推荐阅读|延伸阅读"
-    "|关键|首页|客户端|来源|字号",
+    "|关键|首页|客户端|来源|字号|参考价格",
     re.IGNORECASE,
 )
 

@@ -80,6 +80,7 @@ def test_sina_qr_code_footer_is_removed_by_the_sina_selector() -> None:
         "<div>相关推荐：</div>",
         "<div>http://www.sznews.com  2011-12-14 18:10  来源： 深圳新闻网  【字号：大 中 小】</div>",
         "<p>2012年01月12日15:45 来源：中广网</p>",
+        "<p>[参考价格] 5400元<br>[商家名称] 北京某科技有限公司<br>[联系方式] 010-82488003</p>",
     ],
 )
 def test_generic_rules_remove_short_boilerplate_blocks(line: str) -> None:
