@@ -51,12 +51,16 @@ BOILERPLATE_LINES = re.compile(
     r"|^声明\s*[:：].{0,20}(?:登载|转载|刊载)"
     r"|^[“\"]?(?:特别|平台|版权)声明\s*[:：]"
     r"|^分享到\s*[:：]"  # a share bar (分享到: 新浪微博 MSN … 我要评论)
-    r"|^版权所有|ICP备|ICP证|违法和不良信息举报|举报电话"  # a site's footer lines
+    r"|^版权所有"  # a site's footer line
     # A dealer's listing under a syndicated 行情 article ([参考价格] 5400元 [商家名称] …
     # [联系方式] …): an advertisement (both corpus references of such pages leave it out).
     r"|^\[参考价格\]"
 )
 BOILERPLATE_LINE_MAX_CHARS = 200
+# A site's footer lines (京ICP证030173号, 违法和不良信息举报电话：12377), on blocks of at most
+# BOILERPLATE_LINE_MAX_CHARS that end no sentence: an article's paragraph may tell of a
+# hotline (…省高院向社会公布了录音举报电话…。, legaldaily-69bd3a917f) and stays.
+FOOTER_LINES = re.compile(r"ICP备|ICP证|违法和不良信息举报|举报电话")
 # What closes or heads the text without being it, only on blocks of at most
 # SHORT_LINE_MAX_CHARS: an editor in brackets at the end (…（新民网编辑：刘景）), a dateline
 # naming the editor (… | 责任编辑: 夏欣 | 来源：…), a related list's heading, a lone
@@ -186,9 +190,10 @@ def remove_boilerplate_lines(root: etree._Element) -> None:
             if previous is not None and is_block(previous) and not _has_text(previous):
                 _drop(previous)
             _drop(element)
-        elif (len(text) <= BOILERPLATE_LINE_MAX_CHARS and BOILERPLATE_LINES.search(text)) or (
-            len(text) <= SHORT_LINE_MAX_CHARS and SHORT_LINES.search(text)
-        ):
+        elif (
+            len(text) <= BOILERPLATE_LINE_MAX_CHARS
+            and (BOILERPLATE_LINES.search(text) or (FOOTER_LINES.search(text) and "。" not in text))
+        ) or (len(text) <= SHORT_LINE_MAX_CHARS and SHORT_LINES.search(text)):
             _drop(element)
 
 

@@ -77,6 +77,7 @@ def test_sina_qr_code_footer_is_removed_by_the_sina_selector() -> None:
         "<div>扫描二维码，关注我们</div>",
         '<div class="qrcode"><img src="https://x/qr.png"></div>',
         "<p>本文相关推荐</p>",
+        "<p>京ICP证030173号 | 违法和不良信息举报电话：12377</p>",
         "<div>相关推荐：</div>",
         "<div>http://www.sznews.com  2011-12-14 18:10  来源： 深圳新闻网  【字号：大 中 小】</div>",
         "<p>2012年01月12日15:45 来源：中广网</p>",
@@ -119,6 +120,14 @@ def test_short_article_paragraph_about_a_banks_app_is_kept() -> None:
 def test_short_article_in_a_wrapper_keeps_its_paragraphs_when_its_footer_promotes_the_app() -> None:
     body = f'<div class="article">{PARAGRAPH}<p>海量资讯、精准解读，尽在新浪财经APP</p></div>'
     assert remove_boilerplate(body) == f'<div class="article">{PARAGRAPH}</div>'
+
+
+def test_an_article_paragraph_that_tells_of_a_hotline_is_kept() -> None:
+    paragraph = (
+        "<p>“比如说，全面排查制度。”张立勇说，河南法院将涉及农民工工资的案件一律纳入排查范围。"
+        "省高院向社会公布了录音举报电话，接受群众举报。</p>"
+    )
+    assert remove_boilerplate(PARAGRAPH + paragraph) == f"{PARAGRAPH}\n{paragraph}"
 
 
 def test_a_short_paragraph_that_opens_with_a_time_and_names_a_source_is_kept() -> None:

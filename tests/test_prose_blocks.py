@@ -122,3 +122,17 @@ def test_a_table_of_linked_pictures_is_dropped_but_an_articles_picture_stays() -
     article = lxml.html.fromstring(f"<div><p>{SENTENCE}</p>{picture}{promo}</div>")
     drop_link_blocks(article)
     assert [img.get("src") for img in article.iter("img")] == ["/p.jpg"]
+
+
+def test_a_linked_source_credit_beside_the_article_is_kept() -> None:
+    body = body_of(
+        f'<h1>{HEADLINE}</h1><div id="content"><p><a href="/s">摘自京华时报</a></p>'
+        f'<p>{SENTENCE * 2}</p><p><a href="/more">[点击进入浏览]</a></p></div>'
+        f"<ul>{links(10)}</ul>"
+    )
+    found = find_article(body, HEADLINE)
+    assert text_of(found) == "摘自京华时报" + SENTENCE * 2
+    copied = "".join(etree.tostring(e, encoding="unicode", with_tail=False) for e in found)
+    article = lxml.html.fromstring(f"<div>{copied}</div>")
+    drop_link_blocks(article)
+    assert text_of(list(article)) == "摘自京华时报" + SENTENCE * 2

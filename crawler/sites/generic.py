@@ -20,7 +20,7 @@ from crawler.common.urls import https_url
 from crawler.sites.base import Channel, ExtractionError, Site
 from crawler.sites.extract import meta
 from crawler.sites.page import ArticlePage
-from crawler.sites.prose import drop_asides, find_article, has_sentences
+from crawler.sites.prose import drop_asides, find_article, has_sentences, is_source_credit
 
 # How trafilatura is asked for the article, chosen by measuring the fixture pages
 # (benchmarks/generic_overlap.py): `favor_precision` lost 31 of 163-money-1's 32 paragraphs,
@@ -399,7 +399,9 @@ def drop_link_blocks(body: lxml.html.HtmlElement) -> None:
             table.drop_tree()
     for block in blocks[::-1] + tables[::-1]:
         text = _length(block)
-        if text and sum(_length(link) for link in block.iter("a")) >= LINK_TEXT_SHARE * text:
+        linked = sum(_length(link) for link in block.iter("a"))
+        # A credit that links to its source stays: it is the article's.
+        if text and linked >= LINK_TEXT_SHARE * text and not is_source_credit(block):
             block.drop_tree()
 
 

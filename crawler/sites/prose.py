@@ -40,6 +40,9 @@ _DISCLAIMER = re.compile(
     r"(?:免责|特别|版权)声明|仅代表作者|The content above|不代表本网|不代表.{0,12}观点"
     r"|赞同其观点|对其真实性负责|版权所有|未经.{0,10}授权|禁止转载"
 )
+# A source credit (摘自京华时报): the article's, though often all link text. Not a
+# `来源：` line, which a byline prints (legaldaily's `来源: 法制网`).
+SOURCE_CREDIT = re.compile(r"^(?:摘自|转自|转载自)\s*\S{2,20}$")
 # Class and id names of what a page sets beside its article (readers' comments, sidebars,
 # footers, related and recommended lists, share bars): nothing in them counts.
 _ASIDE_NAME = re.compile(
@@ -154,15 +157,16 @@ def _with_leads(
 
     The lead or a first paragraph may sit in a block of its own beside the article's (163
     puts a picture gallery between them): a sibling with more prose than clutter is the
-    article's too; so is prose between the headline and the article (people.com.cn's
-    deck). A summary box that repeats the first paragraph is kept, as the page prints
-    it (the corpus references hold it so on three of caixun's four pages).
+    article's too, and so is a sibling that credits the source (21cn's linked 摘自…); so
+    is prose between the headline and the article (people.com.cn's deck). A summary box
+    that repeats the first paragraph is kept, as the page prints it (the corpus references
+    hold it so on three of caixun's four pages).
     """
     parent = best.getparent()
     chosen = {best}
     if parent is not None and best is not body:
-        chosen.update(sibling for sibling in parent
-                      if sibling in scores and scores[sibling][0] > scores[sibling][1])  # fmt: skip
+        chosen.update(sibling for sibling in parent if sibling in scores and (
+            scores[sibling][0] > scores[sibling][1] or is_source_credit(sibling)))  # fmt: skip
     if headed:
         holders = set(best.iterancestors())
         for block in blocks:
@@ -172,6 +176,11 @@ def _with_leads(
                 chosen.add(block.element)
     found = [block.element for block in blocks if block.element in chosen]
     return [e for e in found if not any(holder in chosen for holder in e.iterancestors())]
+
+
+def is_source_credit(element: etree._Element) -> bool:
+    """Tell whether a block's whole text credits the article's source."""
+    return SOURCE_CREDIT.match(" ".join("".join(element.itertext()).split())) is not None
 
 
 def has_sentences(text: str) -> bool:
