@@ -8,8 +8,6 @@ a request failed in words rather than an exception's name.
 
 from __future__ import annotations
 
-import re
-
 from lxml import etree
 from scrapy.exceptions import DownloadCancelledError, ResponseDataLossError
 from scrapy.http import Response, TextResponse
@@ -17,6 +15,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.response import response_status_message
 from twisted.python.failure import Failure
 
+from crawler.common.html import has_text
 from crawler.sites import ExtractionError
 
 
@@ -29,16 +28,13 @@ def article_page(response: Response) -> TextResponse:
     return response
 
 
-_TAG = re.compile(r"<[^>]*>")
-
-
 def unread_depth(body_html: str, page: bytes) -> str:
     """Say why a page's body came out without text when the HTML parser stopped short; "".
 
     libxml2 reads no deeper than 2,048 levels (with `huge_tree`, as parsel reads pages):
     what a page nests deeper is silently left out. Checked only for a body without text.
     """
-    if _TAG.sub("", body_html).strip():
+    if has_text(body_html):
         return ""
     parser = etree.HTMLParser(huge_tree=True)
     etree.fromstring(page, parser=parser)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from crawler.archive.document import (
     document_identity,
     format_article,
 )
-from crawler.common.html import parse_fragment
+from crawler.common.html import has_text, parse_fragment
 from crawler.items import Article
 from crawler.sites.extract import inner_html, meta
 from pipelines.boilerplate import _has_text, _text
@@ -88,6 +89,19 @@ BLANKISH_BODIES = (
 def test_has_text_tells_whether_the_squashed_text_is_empty(body: str) -> None:
     for element in parse_fragment(body).iter():
         assert _has_text(element) == bool(_text(element))
+
+
+# What `has_text` answers without rewriting the body: is anything left of it once its tags,
+# white space and `&nbsp;` are taken out?
+_TAGS_AND_SPACE = re.compile(r"<[^>]*>|&nbsp;|\s")
+BODY_PIECES = ["<p>", "</p>", "<br/>", '<img src="a.jpg">', "<!-- c -->", " ", "\n", "\u3000",
+               "&nbsp;", "&amp;", "&", "a", "字", ">"]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(BODY_PIECES), max_size=12))
+def test_has_text_is_the_body_without_tags_and_space_being_non_empty(pieces: list[str]) -> None:
+    body = "".join(pieces)
+    assert has_text(body) == bool(_TAGS_AND_SPACE.sub("", body))
 
 
 texts = st.text(max_size=60)

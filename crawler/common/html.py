@@ -33,6 +33,16 @@ _INNERMOST_BLOCKS = etree.XPath(
 _PARSER = etree.HTMLParser(huge_tree=True)
 
 
+# Text outside tags: a character that is neither markup, white space nor `&nbsp;`. A search
+# stops at the first one, where rewriting the body without its tags reads all of it.
+_TEXT_OUTSIDE_TAGS = re.compile(r"(?:^|>)(?:\s|&nbsp;)*+[^<\s]")
+
+
+def has_text(body_html: str) -> bool:
+    """Tell whether body HTML has text outside its tags (white space and `&nbsp;` are none)."""
+    return _TEXT_OUTSIDE_TAGS.search(body_html) is not None
+
+
 def parse_fragment(body_html: str) -> etree._Element:
     """Parse body HTML into a detached `<div>` holding its nodes.
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
@@ -11,7 +10,7 @@ from typing import TypeVar
 from parsel import Selector
 from scrapy.http import TextResponse
 
-from crawler.common.html import absolutize_urls, parse_fragment, serialize_fragment
+from crawler.common.html import absolutize_urls, has_text, parse_fragment, serialize_fragment
 from crawler.common.urls import https_url
 from crawler.items import Article
 from crawler.listing import Listing
@@ -19,8 +18,6 @@ from crawler.sites.base import ExtractionError, Site
 from crawler.sites.extract import page_selector
 
 T = TypeVar("T")
-# What is left of body HTML without its tags: a body that is only markup has no text.
-_TAG = re.compile(r"<[^>]*>|&nbsp;|\s")
 
 
 class ArticlePage:
@@ -169,7 +166,7 @@ class ArticlePage:
                 raise
             reason = str(error)
         else:
-            if self.fallback is None or _TAG.sub("", body):
+            if self.fallback is None or has_text(body):
                 return body
             reason = ""
         try:
