@@ -15,12 +15,20 @@ from benchmarks.peers import peers
 from benchmarks.quality import (
     CORPUS_SUBSET,
     Extraction,
+    Page,
     corpus_pages,
+    fetched,
     host_group,
     mean_f1,
     measure,
+    our_renderer,
+    rendered,
     wrong_references,
 )
+from crawler.listing import Listing
+from crawler.render import PageRenderer
+from crawler.sites.generic import GenericPage
+from pipelines.lead_image import FURNITURE, is_safe_image_url
 
 # Our F1 floor per page: the F1 measured when the gate was made, rounded DOWN to 2 decimals.
 # A floor may only be raised, with the measurement that justifies it; never lowered.
@@ -130,6 +138,25 @@ def test_no_page_falls_below_its_floor(ours: list[Extraction]) -> None:
 def test_no_boilerplate_line_leaks(ours: list[Extraction]) -> None:
     leaks = {name(e): len(e.scores["ours"].boilerplate) for e in ours}
     assert {page: n for page, n in leaks.items() if n > KNOWN_BOILERPLATE.get(page, 0)} == {}
+
+
+def test_the_lead_image_rule_holds_on_every_page() -> None:
+    renderer = our_renderer()
+    broken = []
+    for page in corpus_pages(CORPUS_SUBSET):
+        image = rendered(renderer, page).lead_image
+        if not is_safe_image_url(image) or (
+            image != default_image(renderer, page) and FURNITURE.search(image.split("?")[0])
+        ):
+            broken.append((f"{page.path.parent.name}/{page.path.name}", image))
+    assert broken == []
+
+
+def default_image(renderer: PageRenderer, page: Page) -> str:
+    """The page's last resort: its site's default image; for a page of no profile, its own
+    site's icon (`GenericPage.icon`)."""
+    article_page = page.site.page(fetched(renderer, page), Listing(url=page.url))
+    return article_page.icon() if isinstance(article_page, GenericPage) else page.site.default_image
 
 
 def test_our_mean_f1_is_above_every_peers_and_no_group_falls_behind() -> None:
