@@ -11,9 +11,10 @@ costs less than they bring.
 
 Only prose after the headline counts (what is printed before it, a breadcrumb or a channel's
 list, is not the article), and nothing in scripts, styles, forms' controls or the elements
-the caller leaves out (a profile's boilerplate) counts at all. A sibling block with more prose
-than clutter joins it (a lead printed apart). The page's tree is read, never changed: the
-caller copies the blocks it takes (and `drop_asides` cleans the copy).
+the caller leaves out (a profile's boilerplate) counts at all. What the page prints apart
+joins the article (`_with_leads`: a lead, a deck, a source credit). The page's tree is
+read, never changed: the caller copies the blocks it takes (and `drop_asides` cleans the
+copy).
 
 Measured on the corpus (`benchmarks/quality.py --corpus --peers`): see docs/benchmarks.md.
 """
@@ -59,8 +60,9 @@ CHARS_PER_STOP = 8
 # headline) costs as much: a related list after the article then stays out (21cn's
 # 财经新闻 teasers). Plain text that is not prose (a byline, a table's names, a data row
 # printed as a paragraph) costs a tenth: an article with such rows stays whole. Mean F1 on
-# the corpus by (link, plain): (0.5, 0.1) 0.947, (0.5, 0.3) 0.956, (1.0, 0.0) 0.965,
-# (1.0, 0.1) 0.969, (1.0, 0.3) 0.963, (1.5, 0.05) 0.968, (2.0, 0.1) 0.967.
+# the corpus's 167 pages of then by (link, plain), when the costs were chosen: (0.5, 0.1)
+# 0.947, (0.5, 0.3) 0.956, (1.0, 0.0) 0.965, (1.0, 0.1) 0.969, (1.0, 0.3) 0.963,
+# (1.5, 0.05) 0.968, (2.0, 0.1) 0.967.
 LINK_COST = 1.0
 PLAIN_COST = 0.1
 # Table cells: their figures are neither prose nor clutter.
@@ -72,10 +74,11 @@ _BLOCKS = BLOCK_TAGS | {"body"}
 class _Block:
     """The text directly in one block element, summed as it is read."""
 
-    __slots__ = ("before", "disclaimer", "element", "links", "stops", "text")
+    __slots__ = ("before", "disclaimer", "element", "links", "outer", "stops", "text")
 
-    def __init__(self, element: etree._Element) -> None:
+    def __init__(self, element: etree._Element, outer: _Block | None) -> None:
         self.element = element
+        self.outer = outer  # the block holding it (None for the page's)
         self.text = 0  # characters outside links (white space left out), after the headline
         self.links = 0  # characters inside links, after the headline
         self.stops = 0  # sentence punctuation outside links, after the headline
@@ -130,9 +133,8 @@ def find_article(
         sums = scores.setdefault(block.element, [0.0, 0.0])
         sums[0] += block.prose()
         sums[1] += block.clutter()
-        parent = _block_parent(block.element, body)
-        if parent is not None:
-            outer = scores.setdefault(parent, [0.0, 0.0])
+        if block.outer is not None:
+            outer = scores.setdefault(block.outer.element, [0.0, 0.0])
             outer[0] += sums[0]
             outer[1] += sums[1]
     best, best_score = None, 0.0
@@ -216,7 +218,7 @@ def _read_blocks(
             continue
         tag = element.tag
         if not stack:
-            block = _Block(element)
+            block = _Block(element, None)
             blocks.append(block)
             stack.append((block, False, False))
             if element.text:
@@ -233,7 +235,7 @@ def _read_blocks(
             outer, in_link, _ = stack[-1]
             in_link = in_link or tag == "a"
             if tag in _BLOCKS:
-                outer = _Block(element)
+                outer = _Block(element, outer)
                 blocks.append(outer)
             stack.append((outer, in_link, False))
             if element.text:
@@ -261,16 +263,6 @@ def _is_aside(element: etree._Element) -> bool:
         return False
     names = element.get("class", "") + " " + element.get("id", "")
     return len(names) > 1 and _ASIDE_NAME.search(names) is not None
-
-
-def _block_parent(element: etree._Element, body: etree._Element) -> etree._Element | None:
-    """Return the nearest block element holding `element`, up to `body`; None for `body`."""
-    if element is body:
-        return None
-    parent = element.getparent()
-    while parent is not None and parent is not body and parent.tag not in _BLOCKS:
-        parent = parent.getparent()
-    return parent
 
 
 def _direct_text(element: etree._Element) -> str:
