@@ -109,35 +109,29 @@ def test_article_paragraph_that_mentions_boilerplate_words_in_the_middle_is_kept
     assert remove_boilerplate(body) == f"{PARAGRAPH}\n{paragraph}"
 
 
-def test_short_article_paragraph_about_a_banks_app_is_kept() -> None:
-    paragraph = (
-        "<p>　　中国银行表示，即日起客户可下载中国银行APP在线办理大额存单业务，"
-        "利率与柜台一致，起存金额仍为20万元。</p>"
-    )
-    assert remove_boilerplate(PARAGRAPH + paragraph) == f"{PARAGRAPH}\n{paragraph}"
-
-
 def test_short_article_in_a_wrapper_keeps_its_paragraphs_when_its_footer_promotes_the_app() -> None:
     body = f'<div class="article">{PARAGRAPH}<p>海量资讯、精准解读，尽在新浪财经APP</p></div>'
     assert remove_boilerplate(body) == f'<div class="article">{PARAGRAPH}</div>'
 
 
-def test_an_article_paragraph_that_tells_of_a_hotline_is_kept() -> None:
-    paragraph = (
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        # A bank's app, in a short paragraph of news.
+        "<p>　　中国银行表示，即日起客户可下载中国银行APP在线办理大额存单业务，"
+        "利率与柜台一致，起存金额仍为20万元。</p>",
+        # A hotline, in a paragraph that ends its sentences (not a site's footer line).
         "<p>“比如说，全面排查制度。”张立勇说，河南法院将涉及农民工工资的案件一律纳入排查范围。"
-        "省高院向社会公布了录音举报电话，接受群众举报。</p>"
-    )
+        "省高院向社会公布了录音举报电话，接受群众举报。</p>",
+        # A time and a source, but not opening the line as a byline does.
+        "<p>据新华社2012年1月12日10:30消息，来源于国家统计局的数据显示物价回落。</p>",
+        # A closing source line.
+        "<p>来源：健康广东</p>",
+    ],
+    ids=["bank-app", "hotline", "time-and-source", "closing-source"],
+)
+def test_article_lines_that_resemble_boilerplate_are_kept(paragraph: str) -> None:
     assert remove_boilerplate(PARAGRAPH + paragraph) == f"{PARAGRAPH}\n{paragraph}"
-
-
-def test_a_short_paragraph_that_opens_with_a_time_and_names_a_source_is_kept() -> None:
-    paragraph = "<p>据新华社2012年1月12日10:30消息，来源于国家统计局的数据显示物价回落。</p>"
-    assert remove_boilerplate(PARAGRAPH + paragraph) == f"{PARAGRAPH}\n{paragraph}"
-
-
-def test_closing_source_line_is_kept() -> None:
-    body = f"{PARAGRAPH}<p>来源：健康广东</p>"
-    assert remove_boilerplate(body) == f"{PARAGRAPH}\n<p>来源：健康广东</p>"
 
 
 def test_empty_placeholder_blocks_are_removed() -> None:
