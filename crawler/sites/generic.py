@@ -253,9 +253,8 @@ class GenericPage(ArticlePage):
     def prose_body(self) -> lxml.html.HtmlElement | None:
         """Return a copy of the block holding the page's prose (crawler/sites/prose.py), or None."""
         root = self.selector.root
-        body = root.find("body") if root.find("body") is not None else root
-        left_out = [e for css in self.site.boilerplate for e in root.cssselect(css)]
-        found = find_article(body, self.title(), left_out)
+        body = root.find("body")
+        found = find_article(root if body is None else body, self.title(), self.boilerplate(root))
         if not found:
             return None
         article = lxml.html.Element("div")
@@ -330,10 +329,14 @@ class GenericPage(ArticlePage):
         if not self.site.boilerplate:
             return self.response.text
         tree: lxml.html.HtmlElement = copy.deepcopy(self.selector.root)  # trafilatura edits it
-        for element in [e for css in self.site.boilerplate for e in tree.cssselect(css)]:
+        for element in self.boilerplate(tree):
             if element.getparent() is not None:
                 element.drop_tree()
         return tree
+
+    def boilerplate(self, tree: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+        """Return the elements of a page's tree that its site's boilerplate selectors match."""
+        return [element for css in self.site.boilerplate for element in tree.cssselect(css)]
 
     def doc_id(self) -> str:
         """Return no id: pages of other sites are known by their URL."""

@@ -182,7 +182,7 @@ def _with_leads(
 
 def is_source_credit(element: etree._Element) -> bool:
     """Tell whether a block's whole text credits the article's source."""
-    return SOURCE_CREDIT.match(" ".join("".join(element.itertext()).split())) is not None
+    return SOURCE_CREDIT.match(squash("".join(element.itertext()))) is not None
 
 
 def has_sentences(text: str) -> bool:
