@@ -101,15 +101,19 @@ class RedecodingMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         """Return the response decoded as what it really is, if Scrapy would read it wrong."""
         encoding = self.real_encoding(response)
-        if encoding is None:
-            return response
+        return response if encoding is None else self.redecoded(response, encoding)
+
+    def redecoded(self, response: Response, encoding: str, body: bytes | None = None) -> Response:
+        """Return the response read in another encoding (from other bytes, if given), counted."""
         assert isinstance(response, TextResponse)  # only text is ever found misread
         logger.debug(
             "%s: Scrapy reads it as %s, but it is %s", response, response.encoding, encoding
         )
         if self.stats is not None:
             self.stats.inc_value(self.stat)
-        return response.replace(encoding=encoding)
+        if body is None:
+            return response.replace(encoding=encoding)
+        return response.replace(body=body, encoding=encoding)
 
 
 class MislabelledUtf8Middleware(RedecodingMiddleware):
@@ -122,21 +126,15 @@ class MislabelledUtf8Middleware(RedecodingMiddleware):
     enabled_setting = "MISLABELLED_UTF8_ENABLED"
     stat = "mislabelled_utf8/redecoded"
 
-    def real_encoding(self, response: Response) -> str | None:
-        """Return UTF-8 for a page that declares GB but is valid UTF-8."""
-        return "utf-8" if declares_gb_but_is_utf8(response) else None
-
     def process_response(self, request: Request, response: Response) -> Response:
         """Return the page read as UTF-8, or its GB bytes when its UTF-8 is GB read as Latin."""
-        if declares_gb_but_is_utf8(response):
-            original = gb_bytes_read_as_latin(response.body.decode("utf-8"))
-            if original is not None:
-                assert isinstance(response, TextResponse)
-                logger.debug("%s: GB text saved as Latin read as UTF-8: restored", response)
-                if self.stats is not None:
-                    self.stats.inc_value(self.stat)
-                return response.replace(body=original, encoding="gb18030")
-        return super().process_response(request, response)
+        if not declares_gb_but_is_utf8(response):
+            return response
+        original = gb_bytes_read_as_latin(response.body.decode("utf-8"))
+        if original is None:
+            return self.redecoded(response, "utf-8")
+        logger.debug("%s: GB text saved as Latin read as UTF-8: restored", response)
+        return self.redecoded(response, "gb18030", original)
 
 
 # The Latin charsets a GB page is misread in (ISO-8859-15 differs from Latin-1 in 8 letters).
@@ -193,7 +191,8 @@ def guessed_encoding(response: Response) -> str | None:
         return None  # a BOM, or a real label: Scrapy reads by them, rightly
     declared = html_body_declared_encoding(body)
     if charset is None:
-        if declared or is_multibyte_utf8(body):
+        # Labelled nowhere, Scrapy tries strict UTF-8 after ASCII: no second decode to check.
+        if declared or codecs.lookup(response.encoding).name == "utf-8":
             return None  # Scrapy (and MislabelledUtf8Middleware) read these right
     elif is_multibyte_utf8(body):
         return "utf-8"

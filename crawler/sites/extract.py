@@ -209,10 +209,13 @@ def meta(selector: Selector, name: str) -> str:
     return tags.get(name, "").strip()
 
 
+_SCRIPT_TEXTS = etree.XPath("//script/text()", smart_strings=False)
+
+
 def script_value(selector: Selector, name: str) -> str:
     """Return what a page's script assigns to `name` (`var name = '…'`, `name: '…'`, digits)."""
     assignment = re.compile(rf"\b{re.escape(name)}\s*[:=]\s*(?:(['\"])(.*?)\1|(\d+))")
-    for script in selector.xpath("//script/text()").getall():
+    for script in cast(list[str], _SCRIPT_TEXTS(selector.root)):
         match = assignment.search(script)
         if match:
             return (match.group(2) if match.group(1) else match.group(3)).strip()
