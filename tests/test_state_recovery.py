@@ -10,7 +10,7 @@ import sys
 from contextlib import closing
 from pathlib import Path
 
-from crawler.archive.state import ArchiveState
+from crawler.archive.state import ADOPTABLE_QUERY, ArchiveState, Record
 from tests.crawling import Crawl, against, crawl, mirror_of
 from tests.documents import ROOT
 from tests.test_refresh import USSTOCK_URL, bump_mtime, edit_roll
@@ -213,3 +213,28 @@ def test_a_rebuild_killed_midway_is_done_again_by_the_next_run(
     assert "rebuilt from 503 files" in after.log
     assert len(after.files()) == 503  # the retitled article found its file
     assert state_rows(archive) == 503
+
+
+def test_the_look_for_an_adopted_file_reads_the_adopted_records_of_the_date_only(
+    tmp_path: Path,
+) -> None:
+    state = ArchiveState.open(tmp_path / "state.db")
+    date = "2026-11-28 08:00:00"
+    for number in range(50):  # one day of crawled news: none of it adopted
+        state.record(Record(f"sina:{number}", f"https://finance.sina.com.cn/{number}.shtml",
+                            f"金融/{number}.md", "0" * 64, f"标题{number}", date, None, None,
+                            "2026", "2026", f"{number:064d}"))  # fmt: skip
+    adopted = Record("file:金融/旧.md", "https://finance.sina.com.cn/old.shtml", "金融/旧.md",
+                     "1" * 64, "旧标题", date, None, None, "2026", "2026", "b" * 64)  # fmt: skip
+    state.record(adopted)
+    assert state.lookup_adoptable("新标题", date, "b" * 64) == adopted  # the body matches
+    assert state.lookup_adoptable("标题7", date, "7" * 64) is None  # crawled, not adopted
+    # Found through the index of adopted records, not by reading every record of the date.
+    plan = " ".join(
+        str(row["detail"])
+        for row in state.connection.execute(
+            "EXPLAIN QUERY PLAN " + ADOPTABLE_QUERY, ("x", date, "y")
+        )
+    )
+    state.close()
+    assert "USING INDEX articles_adopted" in plan, plan

@@ -58,6 +58,9 @@ CREATE TABLE IF NOT EXISTS articles (
 CREATE INDEX IF NOT EXISTS articles_date ON articles (date);
 CREATE INDEX IF NOT EXISTS articles_path ON articles (path);
 CREATE INDEX IF NOT EXISTS articles_url ON articles (url);
+-- The adopted files by date: without it, every new article's look for an adopted file of
+-- its date read every record of that date (all of them, in a crawl of one day's news).
+CREATE INDEX IF NOT EXISTS articles_adopted ON articles (date) WHERE key LIKE 'file:%';
 CREATE TABLE IF NOT EXISTS listings (
     name TEXT PRIMARY KEY,          -- a listing a spider reads, e.g. `sina:1686`
     complete INTEGER NOT NULL,      -- 0 while a run reads it; 1 once a run finished it
@@ -81,6 +84,14 @@ CREATE TABLE IF NOT EXISTS facts (
 ADDED_COLUMNS = {"body_hash": "TEXT"}
 
 COMPLETE = "complete"
+
+# An adopted file (`file:` key) of the article's date with its title or its body, the file
+# with both first (parameters: ?1 the title, ?2 the date, ?3 the body's hash).
+ADOPTABLE_QUERY = (
+    "SELECT * FROM articles WHERE date = ?2 AND key LIKE 'file:%' "
+    "AND (title = ?1 OR body_hash = ?3) "
+    "ORDER BY (body_hash IS ?3) + (title = ?1) DESC, (body_hash IS ?3) DESC LIMIT 1"
+)
 
 
 class ArchiveUnusableError(RuntimeError):
@@ -214,12 +225,7 @@ class ArchiveState:
         Its date must be the article's, and its title or its body too (a headline may change
         after the state was lost); a file with both is preferred, then one with the body.
         """
-        row = self.connection.execute(
-            "SELECT * FROM articles WHERE date = ? AND key LIKE 'file:%' "
-            "AND (title = ? OR body_hash = ?) "
-            "ORDER BY (body_hash IS ?) + (title = ?) DESC, (body_hash IS ?) DESC LIMIT 1",
-            (date, title, body_hash, body_hash, title, body_hash),
-        ).fetchone()
+        row = self.connection.execute(ADOPTABLE_QUERY, (title, date, body_hash)).fetchone()
         return Record(**dict(row)) if row else None
 
     def _first(self, condition: str, *values: str) -> Record | None:
