@@ -19,7 +19,7 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Self
@@ -281,10 +281,11 @@ class ArchiveState:
 
     def intend(self, record: Record, replaces: str | None = None) -> None:
         """Note, before its file is renamed into place, the record that the file will have."""
+        # A record's fields are strings or None: its attributes are its JSON, no deep copy.
         with self.transaction():
             self.connection.execute(
                 "INSERT OR REPLACE INTO pending VALUES (?, ?, ?, ?, ?)",
-                (record.key, record.path, record.content_hash, json.dumps(asdict(record)),
+                (record.key, record.path, record.content_hash, json.dumps(vars(record)),
                  replaces),
             )  # fmt: skip
 
