@@ -6,7 +6,11 @@ import os
 import platform
 import sys
 import tempfile
+import time
 from pathlib import Path
+
+# Above this, creating a file costs a crawl noticeably more than it should (0.02–0.04 ms).
+SLOW_FILE_CREATION_MS = 0.1
 
 
 def machine_line() -> str:
@@ -24,12 +28,28 @@ def load_average() -> str:
 def work_folder() -> tempfile.TemporaryDirectory[str]:
     """A temporary folder for a benchmark's archives and logs: under BENCH_TMPDIR, else ~/.cache.
 
-    Not the system's temporary folder: on the development machine creating a file in /tmp
-    costs 0.55 ms of kernel CPU against 0.02 ms elsewhere on the same disk (1,000
-    `os.open(O_CREAT)` in a fresh folder under each), which a crawl writing a file an
-    article would count as its own. Not inside the checkout either: Scrapy looks for
-    `scrapy.cfg` in the folders above, and the bare spider must run without the project.
+    Not the system's temporary folder, where the test suite creates and deletes thousands
+    of files (see `file_creation_ms` for what that costs the next crawl). Not inside the
+    checkout either: Scrapy looks for `scrapy.cfg` in the folders above, and the bare
+    spider must run without the project.
     """
     parent = Path(os.environ.get("BENCH_TMPDIR") or Path.home() / ".cache")
     parent.mkdir(parents=True, exist_ok=True)
     return tempfile.TemporaryDirectory(prefix="finance-news-bench-", dir=parent)
+
+
+def file_creation_ms(folder: Path, count: int = 200) -> float:
+    """The CPU milliseconds (kernel's included) that creating one new file in `folder` takes.
+
+    On ext4, for some minutes after many files near a folder were deleted (the temporary
+    folders of a test run or of the previous benchmark), finding a free inode for a new
+    file there costs 0.3–1 ms instead of 0.02–0.04 ms (measured on the development
+    machine: 0.85 ms right after 6,000 files were deleted next to the folder, 0.03 ms in a
+    folder elsewhere on the same disk). A crawl writing a file an article counts that as
+    its own CPU. The files are left in place: deleting them would cause just that.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    started = time.thread_time()
+    for number in range(count):
+        os.close(os.open(folder / f"probe-{number}", os.O_WRONLY | os.O_CREAT | os.O_EXCL))
+    return (time.thread_time() - started) / count * 1e3

@@ -15,6 +15,11 @@ RSS; and the floor of our per-article CPU: the bare spider's CPU an article plus
 parse of the page it fetched (timed in a child process on the pages served), with our CPU
 an article as a multiple of it.
 
+Before each crawl, the CPU that creating a file next to its archive takes is probed and
+printed (`a new file … ms`): on ext4 it grows many times over for minutes after many files
+were deleted nearby (`benchmarks.file_creation_ms`), and a crawl that writes a file an
+article counts that as its own; the script warns when a probe is slow.
+
 Peak RSS is read two ways: `wait4`'s `ru_maxrss` and the kernel's `VmHWM` polled from
 /proc while the crawl runs. Linux carries the parent's peak RSS over into a child's
 `ru_maxrss` (across fork/vfork and exec), so this process stays small: it imports no
@@ -50,7 +55,13 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import load_average, machine_line, work_folder  # noqa: E402
+from benchmarks import (  # noqa: E402
+    SLOW_FILE_CREATION_MS,
+    file_creation_ms,
+    load_average,
+    machine_line,
+    work_folder,
+)
 from crawler import settings as project_settings  # noqa: E402
 from crawler.mirror import Mirror, MirrorHandler, Route, serve  # noqa: E402
 
@@ -168,6 +179,7 @@ class Run:
     hwm_mb: float  # the highest VmHWM polled from /proc
     articles: int  # article pages the mirror served
     files: int  # Markdown files written (ours only)
+    file_ms: float = 0.0  # CPU ms to create a file next to the archive just before the run
 
 
 def vm_hwm_mb(pid: int) -> float:
@@ -290,6 +302,27 @@ def settings(concurrency: int) -> list[str]:
     return [option for name, value in values.items() for option in ("-s", f"{name}={value}")]
 
 
+def crawl_command(
+    kind: str, api: str, pages: int, concurrency: int, archive: Path, *, tree: Path = ROOT
+) -> tuple[list[str], Path]:
+    """The command line of one crawl and the folder it runs in.
+
+    `ours` and `base`: `scrapy crawl sina` from `tree`, writing into `archive`; `bare` and
+    `bare1`: the bare spider, run from `archive`'s parent (no scrapy.cfg there: Scrapy's
+    defaults only), `bare1` with the project's CONCURRENT_ITEMS.
+    """
+    if kind in ("ours", "base"):
+        return [sys.executable, "-m", "scrapy", "crawl", "sina", "-a", f"max_pages={pages}",
+                *settings(concurrency), "-s", f"SINA_ROLL_API_URL={api}",
+                "-s", f"MARKDOWN_EXPORT_DIR={archive}"], tree  # fmt: skip
+    command = [sys.executable, "-m", "scrapy", "runspider",
+               str(ROOT / "benchmarks" / "bare_spider.py"), "-a", f"api={api}",
+               "-a", f"pages={pages}", *settings(concurrency)]  # fmt: skip
+    if kind == "bare1":  # the Scrapy setting the project changes for speed
+        command += ["-s", f"CONCURRENT_ITEMS={project_settings.CONCURRENT_ITEMS}"]
+    return command, archive.parent
+
+
 def describe(run: Run, count: int) -> str:
     """One line per run."""
     return (
@@ -299,7 +332,8 @@ def describe(run: Run, count: int) -> str:
         f"CPU {run.cpu:5.2f}s, {run.serving_cpu / run.window:4.0%} of the serving window "
         f"(+{run.starved / run.window:4.0%} waiting for a core), "
         f"mirror {run.mirror_cpu / run.wall:4.0%}; "
-        f"peak RSS {run.maxrss_mb:5.0f} MB (ru_maxrss), {run.hwm_mb:5.0f} MB (VmHWM)"
+        f"peak RSS {run.maxrss_mb:5.0f} MB (ru_maxrss), {run.hwm_mb:5.0f} MB (VmHWM); "
+        f"a new file {run.file_ms:.2f} ms"
     )
 
 
@@ -325,21 +359,10 @@ def main() -> None:
             for kind in kinds:
                 archive = Path(folder) / f"archive-{kind}-{attempt}"
                 tree = args.base_tree.resolve() if kind == "base" else ROOT
-                if kind in ("ours", "base"):
-                    command = [sys.executable, "-m", "scrapy", "crawl", "sina",
-                               "-a", f"max_pages={pages}", *settings(args.concurrency),
-                               "-s", f"SINA_ROLL_API_URL={api}",
-                               "-s", f"MARKDOWN_EXPORT_DIR={archive}"]  # fmt: skip
-                    cwd = tree
-                else:
-                    command = [sys.executable, "-m", "scrapy", "runspider",
-                               str(ROOT / "benchmarks" / "bare_spider.py"),
-                               "-a", f"api={api}", "-a", f"pages={pages}",
-                               *settings(args.concurrency)]  # fmt: skip
-                    if kind == "bare1":  # the Scrapy setting the project changes for speed
-                        command += ["-s", f"CONCURRENT_ITEMS={project_settings.CONCURRENT_ITEMS}"]
-                    cwd = Path(folder)  # no scrapy.cfg here: Scrapy's defaults only
+                command, cwd = crawl_command(kind, api, pages, args.concurrency, archive, tree=tree)
+                probe = file_creation_ms(Path(folder) / f"probe-{kind}-{attempt}")
                 result = run(kind, command, cwd, mirror, Path(folder) / f"{kind}.log", tree=tree)
+                result.file_ms = probe
                 print(describe(result, count), flush=True)
                 runs.append(result)
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -347,6 +370,13 @@ def main() -> None:
     print(f"\nmedians over {args.repeats} runs each:")
     summarize(runs, count, parse)
     print(f"load average at the end: {os.getloadavg()[0]:.2f}")
+    slow = [r for r in runs if r.file_ms > SLOW_FILE_CREATION_MS]
+    if slow:
+        print(f"WARNING: creating a file took more than {SLOW_FILE_CREATION_MS} ms before "
+              f"{len(slow)} run(s) (up to {max(r.file_ms for r in slow):.2f} ms): many files were "
+              f"deleted near the work folder minutes before (see benchmarks.file_creation_ms); "
+              f"our CPU an article is overstated. Wait a few minutes, or set BENCH_TMPDIR "
+              f"to a folder elsewhere, and run again.")  # fmt: skip
     failed = [r for r in runs if r.status != 0 or r.articles != count]
     failed += [r for r in runs if r.kind in ("ours", "base") and r.files != count]
     if failed:
