@@ -41,9 +41,9 @@ def remove_unwanted_nodes(root: etree._Element) -> None:
 def remove_script_attributes(root: etree._Element) -> None:
     """Remove event-handler attributes and URLs that would run script."""
     for element in root.iter(tag=etree.Element):
-        for name in list(element.attrib):
+        # `items()`: the names and values in one call, where `attrib` builds a proxy first.
+        for name, value in element.items():
             lowered = name.lower()
-            value = element.attrib[name]
             is_url = lowered in URL_ATTRIBUTES or lowered.endswith(":href")  # SVG xlink:href
             if lowered.startswith("on") or (is_url and _SCRIPT_URL.match(value)):
                 del element.attrib[name]

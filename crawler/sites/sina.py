@@ -24,9 +24,15 @@ def _is_picture(node: etree._Element) -> bool:
     return isinstance(node.tag, str) and "img_wrapper" in (node.get("class") or "").split()
 
 
-def _is_comment(node: etree._Element, opening: str) -> bool:
-    """Tell whether a node is a comment whose text opens with `opening`."""
-    return isinstance(node, etree._Comment) and (node.text or "").strip().startswith(opening)
+def _comment_positions(nodes: list[etree._Element], opening: str) -> list[int]:
+    """Return the positions of the comments among `nodes` whose text opens with `opening`."""
+    # One pass, with no Python call per node: a body has a hundred children, a handful
+    # of them comments.
+    return [
+        i
+        for i, node in enumerate(nodes)
+        if isinstance(node, etree._Comment) and (node.text or "").strip().startswith(opening)
+    ]
 
 
 def _channel(pageid: str, lid: str, name: str, category: str | None = None) -> Channel:
@@ -75,8 +81,8 @@ class SinaPage(DeclaredPage):
                 etree.tostring(node, method="html", encoding="unicode", with_tail=True)
                 for node in children
             )
-        marks = [i for i, node in enumerate(children) if _is_comment(node, PUBLISHED_TEXT_START)]
-        ends = [i for i, node in enumerate(children) if _is_comment(node, PUBLISHED_TEXT_END)]
+        marks = _comment_positions(children, PUBLISHED_TEXT_START)
+        ends = _comment_positions(children, PUBLISHED_TEXT_END)
         if not marks or not ends or ends[-1] < marks[0]:
             return super().body_html()
         start, end = marks[0], ends[-1]
