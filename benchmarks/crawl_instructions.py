@@ -35,6 +35,7 @@ from benchmarks.crawl_throughput import (  # noqa: E402
     KeepAliveHandler,
     crawl_command,
     run,
+    served_pages,
 )
 from crawler.mirror import serve  # noqa: E402
 
@@ -88,11 +89,7 @@ def crawl_instructions(
 
 def parse_instructions(mirror: BenchMirror, folder: Path, rounds: tuple[int, int]) -> float:
     """The instructions of one lxml parse of a served page, averaged over the templates."""
-    paths = []
-    for index in range(len(mirror.templates)):
-        path = folder / f"template-{index}.html"
-        path.write_bytes(mirror.templates[index].page(index))
-        paths.append(str(path))
+    paths = served_pages(mirror, folder)
     totals = []
     for count in rounds:
         out = folder / f"callgrind-parse-{count}.out"

@@ -277,17 +277,22 @@ print(sum(best) / len(best))
 """
 
 
+def served_pages(mirror: BenchMirror, folder: Path) -> list[str]:
+    """Write one page of each template into `folder`; return their paths."""
+    paths = []
+    for index, template in enumerate(mirror.templates):
+        path = folder / f"template-{index}.html"
+        path.write_bytes(template.page(index))
+        paths.append(str(path))
+    return paths
+
+
 def parse_cpu(mirror: BenchMirror, folder: Path, rounds: int = 50) -> float:
     """The median CPU seconds of one lxml parse of an article page, averaged over the templates.
 
     The articles are the templates in turn, so each is an equal share of what is served.
     """
-    paths = []
-    for index in range(len(mirror.templates)):
-        path = folder / f"template-{index}.html"
-        path.write_bytes(mirror.templates[index].page(index))
-        paths.append(str(path))
-    command = [sys.executable, "-c", PARSE_TIMER, str(rounds), *paths]
+    command = [sys.executable, "-c", PARSE_TIMER, str(rounds), *served_pages(mirror, folder)]
     return float(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
 
 
