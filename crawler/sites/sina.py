@@ -24,14 +24,14 @@ def _is_picture(node: etree._Element) -> bool:
     return isinstance(node.tag, str) and "img_wrapper" in (node.get("class") or "").split()
 
 
-def _comment_positions(nodes: list[etree._Element], opening: str) -> list[int]:
-    """Return the positions of the comments among `nodes` whose text opens with `opening`."""
-    # One pass, with no Python call per node: a body has a hundred children, a handful
-    # of them comments.
+def _comments(nodes: list[etree._Element]) -> list[tuple[int, str]]:
+    """Return the position and the stripped text of each comment among `nodes`."""
+    # Read once, with no Python call per node: a body has a hundred children, a handful
+    # of them comments, and both marks are looked for among those.
     return [
-        i
+        (i, (node.text or "").strip())
         for i, node in enumerate(nodes)
-        if isinstance(node, etree._Comment) and (node.text or "").strip().startswith(opening)
+        if isinstance(node, etree._Comment)
     ]
 
 
@@ -81,8 +81,9 @@ class SinaPage(DeclaredPage):
                 etree.tostring(node, method="html", encoding="unicode", with_tail=True)
                 for node in children
             )
-        marks = _comment_positions(children, PUBLISHED_TEXT_START)
-        ends = _comment_positions(children, PUBLISHED_TEXT_END)
+        comments = _comments(children)
+        marks = [i for i, text in comments if text.startswith(PUBLISHED_TEXT_START)]
+        ends = [i for i, text in comments if text.startswith(PUBLISHED_TEXT_END)]
         if not marks or not ends or ends[-1] < marks[0]:
             return super().body_html()
         start, end = marks[0], ends[-1]
