@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import cast
 
 import cssselect
 from lxml import etree
 from lxml.cssselect import CSSSelector, LxmlTranslator
 
+from crawler.common.css import class_tokens, needs
 from crawler.common.html import (
     ASCII_SPACE,
     attribute_axis_xpath,
@@ -120,6 +122,7 @@ def remove_selected(root: etree._Element, selectors: tuple[str, ...]) -> None:
     """Remove every element that one of the CSS selectors matches, selector by selector."""
     # Removing in document order instead would move tail text differently (`_drop` keeps
     # only a tail with visible text), so the order stays selector by selector.
+    selectors = _possible(root, selectors)
     plan = _selection(selectors)
     if plan is None:
         for selector in selectors:
@@ -139,7 +142,32 @@ def remove_selected(root: etree._Element, selectors: tuple[str, ...]) -> None:
                     _drop(element)
 
 
-@functools.lru_cache(maxsize=64)
+_CLASS_VALUES = etree.XPath("descendant-or-self::*/@class", smart_strings=False)
+_ID_VALUES = etree.XPath("descendant-or-self::*/@id", smart_strings=False)
+
+
+def _possible(root: etree._Element, selectors: tuple[str, ...]) -> tuple[str, ...]:
+    """Return the selectors that may match in the tree: it holds every name each one needs.
+
+    Most of a site's selectors are for furniture that a given article does not have; each
+    would walk the whole body to find nothing. Removing elements adds no name, so what the
+    tree lacks before the first removal it lacks after.
+    """
+    classes = cast(list[str], _CLASS_VALUES(root))
+    ids = cast(list[str], _ID_VALUES(root))
+    class_text, id_text = " ".join(classes), " ".join(ids)
+    tokens, id_set = class_tokens(classes), frozenset(ids)
+    return tuple(
+        css
+        for css in selectors
+        if (wanted := needs(css)).classes <= tokens
+        and wanted.ids <= id_set
+        and all(text in class_text for text in wanted.class_text)
+        and all(text in id_text for text in wanted.id_text)
+    )
+
+
+@functools.lru_cache(maxsize=256)
 def _selection(selectors: tuple[str, ...]) -> tuple[etree.XPath, list[etree.XPath]] | None:
     """One query for what all the selectors match, and a test for each; None if one of
     them looks beyond the element (combinators, pseudo-classes)."""

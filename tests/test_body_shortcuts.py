@@ -25,6 +25,7 @@ from lxml.cssselect import CSSSelector, LxmlTranslator
 from parsel import Selector
 from scrapy.http import HtmlResponse, TextResponse
 
+from crawler.common.css import NEEDS_NOTHING, Needs, needs
 from crawler.common.html import (
     _BLANK_LINES,
     ASCII_SPACE,
@@ -49,6 +50,7 @@ from pipelines.boilerplate import (
     PROMOTIONS,
     _drop,
     _has_text,
+    _possible,
     first_image,
     first_image_of_tree,
     remove_boilerplate,
@@ -343,6 +345,46 @@ def test_selectors_remove_what_each_query_in_turn_removes(
     assert serialize_fragment(ours) == serialize_fragment(reference)
 
 
+# Selectors of every kind of need: classes, ids, attribute text, combinators, negations.
+NEEDY_SELECTORS = (
+    ".a .b", "div > .x", "#y", "p#y", ".x #y", "[class*='a']", "[class^='t']", "[id$='r']",
+    "[class~='x']", "[id='y']", "[class]", "div:not(.x)", "p.x.y", "a, .b",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: page.stem)
+def test_the_selectors_passed_over_are_ones_that_match_nothing(page: Path) -> None:
+    body = Selector(text=page.read_text(encoding="utf-8", errors="replace")).xpath("//body/node()")
+    root = parse_fragment(clean_html("".join(body.getall()), URL))
+    every = tuple(css for selectors in SITE_SELECTORS for css in selectors) + GENERIC_SELECTORS
+    kept = _possible(root, every + NEEDY_SELECTORS)
+    for css in every + NEEDY_SELECTORS:
+        assert css in kept or not CSSSelector(css)(root), css
+    assert len(kept) < len(every)  # some were passed over
+
+
+def test_a_selector_is_kept_for_names_as_css_reads_them() -> None:
+    root = parse_fragment(
+        '<p class="u\u3000v">一</p><p class="a\tb" id="i">二</p><b id="qr_1" class="QR">三</b>'
+    )
+    selectors = (".u\u3000v", ".a", ".b", "#i", "[id^='qr_']", ".QR", "[class*='R']")
+    assert _possible(root, selectors) == selectors
+    absent = (".u", ".v", ".qr", "#I", "[id^='QR']", "[class*='r']", "p.c", "#i .x")
+    assert _possible(root, absent) == ()
+
+
+def test_the_needs_of_a_selector() -> None:
+    nothing = frozenset[str]()
+    assert needs("div.a#b > p.c") == Needs(frozenset("ac"), frozenset("b"), nothing, nothing)
+    assert needs("[class*='qr'] [id^='q']") == Needs(
+        nothing, nothing, frozenset({"qr"}), frozenset("q")
+    )
+    # Only the subject of a negation, of :has() and of :is() is needed.
+    assert needs("p:not(.x)").classes == needs("p:has(.x)").classes == frozenset()
+    for needless in ("a, .b", "[class]", "p::text", "p:first-child", "not a selector {"):
+        assert needs(needless) == NEEDS_NOTHING, needless
+
+
 @pytest.mark.parametrize("css", [".a .b", "div > p", "p:first-child", "p + p", "a, b", "p:empty"])
 def test_selectors_that_look_beyond_the_element_run_one_by_one(css: str) -> None:
     body = '<div class="a"><p class="b">一</p><p>二</p></div><p></p>三<a>四</a>'
@@ -544,12 +586,15 @@ def test_class_and_id_tests_read_white_space_and_case_as_css_does() -> None:
     page = Selector(
         text='<html><body><p class="a\tb">1</p><p class=" A ">2</p><div id="i d">3</div>'
         '<span class="ab">4</span><div id="Y"><b class="x">5</b></div><i class="x">6</i>'
-        "</body></html>"
+        # U+3000 is no white space to CSS: `u\u3000v` is one class, not `u` and `v`.
+        '<em class="u\u3000v">7</em></body></html>'
     )
     first_match(page, ".missing")  # names known from here on
-    for query in (".a", ".b", ".A", ".ab", "#Y > .x", ".x", "#y", "b.x", ".a.b", "p.b"):
+    queries = (".a", ".b", ".A", ".ab", "#Y > .x", ".x", "#y", "b.x", ".a.b", "p.b", "#i", "#i d")
+    for query in (*queries, ".u", ".v", ".u\u3000v", "em.u\u3000v"):
         assert first_path(first_match(page, query)) == first_path(page.css(query)), query
     assert first_match(page, ".b").root.text == "1"  # type: ignore[union-attr]
+    assert first_match(page, ".u\u3000v").root.text == "7"  # type: ignore[union-attr]
     assert first_match(page, "#Y > .x").root.text == "5"  # type: ignore[union-attr]
 
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import functools
 import re
 import weakref
-from typing import NamedTuple, cast
+from typing import cast
 
-import cssselect
 from lxml import etree
 from parsel import Selector
 from parsel.csstranslator import HTMLTranslator
 from scrapy.http import TextResponse
 from w3lib.encoding import http_content_type_encoding
 
+from crawler.common.css import class_tokens, needs
 from crawler.common.html import attribute_axis_xpath
 from crawler.common.text import squash
 from crawler.sites.base import ExtractionError
@@ -65,67 +65,28 @@ def _element_query(css: str) -> etree.XPath:
     return etree.XPath(attribute_axis_xpath(HTMLTranslator().css_to_xpath(css)))
 
 
-@functools.lru_cache(maxsize=512)
-def _required_names(css: str) -> tuple[frozenset[str], frozenset[str]]:
-    """Return the classes and the ids that every element a CSS query matches implies on
-    the page: each compound of the query must match some element. Empty for a query
-    cssselect cannot parse (the query itself then raises, as before)."""
-    try:
-        parsed = cssselect.parse(css)
-    except cssselect.SelectorError:
-        return frozenset(), frozenset()
-    classes: set[str] = set()
-    ids: set[str] = set()
-    pending = [selector.parsed_tree for selector in parsed] if len(parsed) == 1 else []
-    while pending:
-        node = pending.pop()
-        if isinstance(node, cssselect.parser.CombinedSelector):
-            pending += [node.selector, node.subselector]
-            continue
-        if isinstance(node, cssselect.parser.Class):
-            classes.add(node.class_name)
-        elif isinstance(node, cssselect.parser.Hash):
-            ids.add(node.id)
-        # Negations, :is(), :has() and the like: only their own subject is required.
-        inner = getattr(node, "selector", None)
-        if inner is not None:
-            pending.append(inner)
-    return frozenset(classes), frozenset(ids)
-
-
-class _PageNames(NamedTuple):
-    """Every class token and every id value on one page."""
-
-    classes: frozenset[str]
-    ids: frozenset[str]
-
-
 _CLASS_VALUES = etree.XPath("//@class", smart_strings=False)
-_ID_VALUES = etree.XPath("//@id", smart_strings=False)
-# A page's names, read after its first query that found nothing: a profile that knows
+# A page's class tokens, read after its first query that found nothing: a profile that knows
 # several templates asks a page of an older one for the newer ones' classes first, and
 # each of those queries would walk the whole page to find nothing.
-_PAGE_NAMES: weakref.WeakKeyDictionary[Selector, _PageNames] = weakref.WeakKeyDictionary()
+_PAGE_CLASSES: weakref.WeakKeyDictionary[Selector, frozenset[str]] = weakref.WeakKeyDictionary()
 
 
 def _cannot_match(selector: Selector, query: str) -> bool:
-    """Tell whether a query asks for a class or id the page has nowhere (known after a miss)."""
-    names = _PAGE_NAMES.get(selector)
-    if names is None:
-        return False
-    classes, ids = _required_names(query)
-    return not (classes <= names.classes and ids <= names.ids)
+    """Tell whether a query asks for an id the page has nowhere, or a class (after a miss)."""
+    wanted = needs(query)
+    # The id table holds every id of the page (the first element of each): a lookup each,
+    # where reading all the ids would walk the whole page.
+    if any(not _BY_ID(selector.root, name=name) for name in wanted.ids):
+        return True
+    known = _PAGE_CLASSES.get(selector)
+    return known is not None and not wanted.classes <= known
 
 
 def _remember_names(selector: Selector) -> None:
-    """Read the page's class tokens and ids once, for `_cannot_match`."""
-    if selector not in _PAGE_NAMES and selector.root.getparent() is None:
-        # str.split() splits at XPath's white space and more: a name the query can match
-        # (no white space in it) is still one of the tokens.
-        classes = frozenset(" ".join(cast(list[str], _CLASS_VALUES(selector.root))).split())
-        _PAGE_NAMES[selector] = _PageNames(
-            classes, frozenset(cast(list[str], _ID_VALUES(selector.root)))
-        )
+    """Read the page's class tokens once, for `_cannot_match`."""
+    if selector not in _PAGE_CLASSES and selector.root.getparent() is None:
+        _PAGE_CLASSES[selector] = class_tokens(cast(list[str], _CLASS_VALUES(selector.root)))
 
 
 def _first_css(selector: Selector, query: str) -> Selector | None:
