@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import codecs
 import logging
+import re
 from typing import ClassVar, Self
 
 from scrapy.crawler import Crawler
@@ -141,9 +142,18 @@ class MislabelledUtf8Middleware(RedecodingMiddleware):
 MISREAD_AS = ("latin_1", "iso8859_15", "cp1252")
 
 
+# What Chinese text is made of: CJK punctuation, kana and ideographs, CJK compatibility
+# ideographs, full-width forms (，：（）); and the general punctuation it uses (“” ‘’ … —).
+_CJK = "\u3000-\u9fff\uf900-\ufaff\uff00-\uffef"
+_CHINESE = re.compile(f"[\u2000-\u206f{_CJK}]")
+# General punctuation is left out here: Latin text read from GB bytes may well hold some.
+_CJK_CHARACTER = re.compile(f"[{_CJK}]")
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
 def gb_bytes_read_as_latin(text: str) -> bytes | None:
     """Return the GB bytes that a text with no Chinese is, read in a Latin charset, if any."""
-    if any(is_chinese(character) and character > "\u206f" for character in text):
+    if _CJK_CHARACTER.search(text):
         return None
     for charset in MISREAD_AS:
         try:
@@ -155,25 +165,15 @@ def gb_bytes_read_as_latin(text: str) -> bytes | None:
     return None
 
 
-def is_chinese(character: str) -> bool:
-    """Tell whether a character is a CJK ideograph or CJK or general punctuation."""
-    return (
-        "\u2000" <= character <= "\u206f"  # general punctuation: “” ‘’ … —
-        or "\u3000" <= character <= "\u9fff"  # CJK punctuation, kana, ideographs
-        or "\uf900" <= character <= "\ufaff"  # CJK compatibility ideographs
-        or "\uff00" <= character <= "\uffef"  # full-width forms: ，：（）
-    )
-
-
 def reads_as_chinese(body: bytes) -> bool:
     """Tell whether bytes decode strictly as GB18030, into text that is Chinese."""
     try:
         text = body.decode("gb18030")
     except UnicodeDecodeError:
         return False
-    wide = [character for character in text if not character.isascii()]
+    wide = len(_NOT_ASCII.findall(text))
     # Latin-1 text that happens to decode is a scatter of odd characters, not mostly Chinese.
-    return bool(wide) and sum(map(is_chinese, wide)) >= 0.9 * len(wide)
+    return bool(wide) and len(_CHINESE.findall(text)) >= 0.9 * wide
 
 
 def guessed_encoding(response: Response) -> str | None:

@@ -8,7 +8,14 @@ from scrapy.http import HtmlResponse, Request, Response, TextResponse
 from scrapy.utils.test import get_crawler
 
 from crawler import settings
-from crawler.encoding import MislabelledUtf8Middleware, is_gb_charset
+from crawler.encoding import (
+    _CHINESE,
+    _CJK_CHARACTER,
+    _NOT_ASCII,
+    MislabelledUtf8Middleware,
+    is_gb_charset,
+    reads_as_chinese,
+)
 from tests.documents import FIXTURES, page_meta, render, split_document
 
 TITLE = "交通运输部：着力打造京津冀区域综合立体交通网络"
@@ -117,3 +124,39 @@ def test_render_reads_a_saved_gb2312_declaring_page_through_the_middleware() -> 
     assert title in split_document(result.stdout).head
     switched_off = render(saved, url, "-s", "MISLABELLED_UTF8_ENABLED=False")
     assert title not in switched_off.stdout
+
+
+def chinese_by_ranges(character: str) -> bool:
+    """The character ranges Chinese text is made of, compared one by one."""
+    return (
+        "\u2000" <= character <= "\u206f"  # general punctuation: “” ‘’ … —
+        or "\u3000" <= character <= "\u9fff"  # CJK punctuation, kana, ideographs
+        or "\uf900" <= character <= "\ufaff"  # CJK compatibility ideographs
+        or "\uff00" <= character <= "\uffef"  # full-width forms: ，：（）
+    )
+
+
+def test_the_character_classes_are_the_ranges_compared_one_by_one() -> None:
+    for code in [*range(0x10000), 0x1F600, 0x20000, 0x10FFFF]:
+        character = chr(code)
+        chinese = chinese_by_ranges(character)
+        assert bool(_CHINESE.fullmatch(character)) == chinese, hex(code)
+        assert bool(_CJK_CHARACTER.search(character)) == (chinese and character > "\u206f")
+        assert bool(_NOT_ASCII.fullmatch(character)) == (not character.isascii()), hex(code)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("新浪财经", True),
+        ("新浪财经新闻中心报道é", True),  # 10 of 11
+        ("新浪财经é", False),  # 4 of 5
+        ("“新闻”", True),
+        ("abc", False),
+    ],
+)
+def test_gb_bytes_read_as_chinese_when_nine_tenths_of_their_wide_characters_are(
+    text: str, expected: bool
+) -> None:
+    assert reads_as_chinese(text.encode("gb18030")) is expected
+    assert reads_as_chinese(b"\xff\xff") is False  # not GB18030 at all
