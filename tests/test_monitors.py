@@ -14,6 +14,7 @@ from crawler.monitoring.checks import (
     check_fallbacks,
     check_field_coverage,
 )
+from crawler.monitoring.counts import present_fields
 from crawler.monitoring.report import read_reports
 from tests.crawling import mirror_of, refresh
 
@@ -143,3 +144,11 @@ def test_a_required_field_must_be_on_every_article_and_the_others_on_a_share() -
     }
     limits = Thresholds(field_min_shares={"lead_image": 0.3, "sina/editor": 0.3})
     assert check_field_coverage(stats, limits) == ["sina date 49/50", "sina lead_image 10/50"]
+
+
+def test_a_body_counts_as_present_only_with_text_outside_its_markup() -> None:
+    article = {"title": "标题", "published": None, "site_key": "sina", "lead_image": ""}
+    for body in ("", "<p></p>", "<p>&nbsp; \u3000</p>\n<div><img src='a.jpg'></div>"):
+        assert "body" not in present_fields({**article, "body_html": body}), body
+    for body in ("<p>文</p>", "正文", "<p>&nbsp;</p>&amp;", "<p></p>\n<p>\u3000\u3000第二段</p>"):
+        assert "body" in present_fields({**article, "body_html": body}), body

@@ -6,7 +6,6 @@ error); each is counted once, per site, with the fields it had at that point.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Self
 
 from itemadapter import ItemAdapter
@@ -16,12 +15,12 @@ from scrapy.http import Request, Response
 from scrapy.statscollectors import StatsCollector
 
 from crawler import stats as names
+from crawler.common.html import has_text
 from crawler.monitoring.fields import MONITORED_FIELDS
 from crawler.sites import site_named
 from crawler.spiders.archiving import ARTICLE
 
 FIELDS = MONITORED_FIELDS  # how each is told present on an article: `present_fields`
-_MARKUP = re.compile(r"<[^>]*>|&nbsp;|\s")
 UNKNOWN_SITE = "unknown"  # an article no site profile extracted
 
 
@@ -40,7 +39,7 @@ def present_fields(item: Any) -> list[str]:
     values = {
         "title": bool((adapter.get("title") or "").strip()),
         "date": adapter.get("published") is not None,
-        "body": bool(_MARKUP.sub("", adapter.get("body_html") or "")),
+        "body": has_text(adapter.get("body_html") or ""),
         "lead_image": bool(lead_image)
         and lead_image != default_image(adapter.get("site_key") or ""),
         "source": bool((adapter.get("media_source") or "").strip()),
