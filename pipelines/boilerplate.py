@@ -70,7 +70,7 @@ FOOTER_LINES = re.compile(r"ICP备|ICP证|违法和不良信息举报|举报电�
 SHORT_LINES = re.compile(
     r"[(（【\[]\s*(?:责任)?(?:[\u4e00-\u9fff]{0,4})编辑\s*[:：][^)）】\]]{1,20}[)）】\]]\s*$"
     r"|\|\s*责任编辑\s*[:：]"
-    r"|^>?\s*(?:没有)?(?:本文)?(?:相关新闻|相关阅读|相关文章|相关专题|相关推荐|推荐阅读|延伸阅读)"
+    r"|^>?\s*(?:没有)?(?:本文)?(?:相关新闻|相关阅读|相关文章|相关专题|相关推荐|推荐阅读|延伸阅读|往期推荐|往期回顾)"
     r"\s*[:：]?(?:<<<|$)"
     # A byline: the time, then the source or the font-size buttons (after the site's URL).
     r"|^(?:https?://\S+)?\s*\d{4}[-年./]\d{1,2}[-月./]\d{1,2}日?\s*\d{1,2}[:：]\d{2}.{0,40}(?:来源|字号)"
@@ -86,11 +86,21 @@ PROMOTIONS = re.compile(
 )
 PROMOTION_MAX_CHARS = 60
 
+# A related-reading line: its heading (推荐阅读：, 相关链接：, 往期推荐), the rest of its
+# text links to other articles (推荐阅读：<a>绥德交警：8月1日起…</a>, a WeChat page's last
+# line). Matched on the block's text outside its links, so a paragraph that merely starts so
+# stays.
+RELATED_LINKS_HEADING = re.compile(
+    r"^[■●>]?\s*(?:推荐阅读|相关阅读|延伸阅读|相关新闻|相关文章|相关链接|往期推荐|往期回顾)"
+    r"\s*[:：]?[\s|｜/・·、,，]*$"
+)
+_TEXT_OUTSIDE_LINKS = etree.XPath(".//text()[not(ancestor::a)]", smart_strings=False)
+
 # Every block that a rule can remove holds one of these words (the rules' literal parts):
 # a body without any is left alone without judging its blocks one by one.
 MAY_BE_BOILERPLATE = re.compile(
     "二维码|下载|APP|编辑|责编|声明|本文来源|分享到|版权所有|ICP|举报|相关|推荐阅读|延伸阅读"
-    "|关键|首页|客户端|来源|字号|参考价格",
+    "|关键|首页|客户端|来源|字号|参考价格|往期",
     re.IGNORECASE,
 )
 
@@ -218,11 +228,28 @@ def remove_boilerplate_lines(root: etree._Element) -> None:
             if previous is not None and is_block(previous) and not _has_text(previous):
                 _drop(previous)
             _drop(element)
-        elif (
-            len(text) <= BOILERPLATE_LINE_MAX_CHARS
-            and (BOILERPLATE_LINES.search(text) or (FOOTER_LINES.search(text) and "。" not in text))
-        ) or (len(text) <= SHORT_LINE_MAX_CHARS and SHORT_LINES.search(text)):
+        elif _is_boilerplate_line(element, text):
             _drop(element)
+
+
+def _is_boilerplate_line(element: etree._Element, text: str) -> bool:
+    """Tell whether a block with this (squashed) text is an editor line, a disclaimer, a
+    footer line, a short closing or heading line, or a related-reading line."""
+    if len(text) <= SHORT_LINE_MAX_CHARS and SHORT_LINES.search(text):
+        return True
+    return len(text) <= BOILERPLATE_LINE_MAX_CHARS and bool(
+        BOILERPLATE_LINES.search(text)
+        or (FOOTER_LINES.search(text) and "。" not in text)
+        or _is_related_links(element)
+    )
+
+
+def _is_related_links(element: etree._Element) -> bool:
+    """Tell whether a block is a related-reading line: a heading, then only links."""
+    outside = squash("".join(cast(list[str], _TEXT_OUTSIDE_LINKS(element))))
+    return RELATED_LINKS_HEADING.match(outside) is not None and any(
+        _has_text(link) for link in element.iter("a")
+    )
 
 
 def remove_empty_blocks(root: etree._Element) -> None:

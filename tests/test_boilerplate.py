@@ -89,6 +89,31 @@ def test_generic_rules_remove_short_boilerplate_blocks(line: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "line",
+    [
+        '<p><strong>推荐阅读</strong>：<a href="https://a.cn/1">绥德交警：8月1日起专项整治</a></p>',
+        '<p>相关链接：<a href="https://a.cn/1">一</a> | <a href="https://a.cn/2">二</a></p>',
+        "<section><p>往期推荐</p></section>",  # a lone heading (SHORT_LINES has the others)
+        '<div>■相关阅读：<a href="https://a.cn/1"><span>・央行开展逆回购</span></a></div>',
+    ],
+)
+def test_a_related_reading_line_of_links_is_removed(line: str) -> None:
+    assert remove_boilerplate(PARAGRAPH + line) == PARAGRAPH
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        "<p>推荐阅读：《货币金融学》，书中讲透了利率。</p>",  # no link: the article's own text
+        '<p>推荐阅读：<a href="https://a.cn/1">这本书</a>讲透了利率与汇率的关系。</p>',
+        '<p>相关链接显示，<a href="https://a.cn/1">央行</a>开展了逆回购。</p>',
+    ],
+)
+def test_a_paragraph_that_opens_like_a_related_reading_line_is_kept(paragraph: str) -> None:
+    assert remove_boilerplate(PARAGRAPH + paragraph) == f"{PARAGRAPH}\n{paragraph}"
+
+
+@pytest.mark.parametrize(
     ("mention", "sentences"),
     [
         ("报社实行责任编辑：每篇稿件须经审核。", 1),
