@@ -48,6 +48,7 @@ F1_FLOORS = {
     "hexun-tech-2012-231edef93a": 1.00,
     "qq-finance-2012-260568c255": 1.00,
     "stcn-kuaixun-2012-e171c405a5": 1.00,
+    "weixin-magic-7e99760d09": 1.00,
 }
 PAGES = sorted(F1_FLOORS)
 
