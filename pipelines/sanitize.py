@@ -14,6 +14,7 @@ the page (`position: fixed`) are dropped whole; other inline styles stay as writ
 from __future__ import annotations
 
 import re
+import string
 
 import nh3
 
@@ -47,10 +48,18 @@ URL_SCHEMES = frozenset({"http", "https", "mailto"})
 # load a resource (`url(`, `image-set(`, `src(`…) or that browsers once ran (`expression(`),
 # `var(` (a custom property can smuggle any value past this check), script URLs, imports,
 # bindings, and `position: fixed`, which lets a body cover the whole page.
+# Matched on the style with its letters folded to lower case as a case-blind search folds
+# them (`_FOLDED_LETTERS`): the same matches, but a search of an alternation of literals can
+# skip to the characters that open one, where a case-blind one tries them all everywhere.
 _ACTIVE_STYLE = re.compile(
     r"(?:expression|url|src|image|image-set|cross-fade|element|paint|var)\s*\("
-    r"|javascript\s*:|@import|behavior\s*:|-moz-binding|position\s*:\s*fixed",
-    re.IGNORECASE,
+    r"|javascript\s*:|@import|behavior\s*:|-moz-binding|position\s*:\s*fixed"
+)
+# Every character that re.IGNORECASE takes for an ASCII letter, as that letter: the
+# capitals, and four others (dotted and dotless i, long s, the Kelvin sign).
+_FOLDED_LETTERS = str.maketrans(
+    {letter: letter.lower() for letter in string.ascii_uppercase}
+    | {"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"}
 )
 _CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|$)", re.DOTALL)
 _CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})[ \t\n\r\f]?|(.))", re.DOTALL)
@@ -71,7 +80,7 @@ def css_as_read(value: str) -> str:
 
 def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
     """Drop a style that could load, run or cover something; keep every other allowed value."""
-    if attribute == "style" and _ACTIVE_STYLE.search(css_as_read(value)):
+    if attribute == "style" and _ACTIVE_STYLE.search(css_as_read(value).translate(_FOLDED_LETTERS)):
         return None
     return value
 

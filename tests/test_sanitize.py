@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import html
+import re
+import string
 
 import lxml.html
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipelines.clean import clean_html
-from pipelines.sanitize import sanitize_html
+from pipelines.sanitize import _ACTIVE_STYLE, _FOLDED_LETTERS, sanitize_html
 
 PAGE_URL = "https://finance.sina.com.cn/roll/2024-01-02/doc-iabc.shtml"
 
@@ -118,3 +122,32 @@ def test_a_style_that_loads_or_covers_the_page_is_dropped_whole(style: str) -> N
 @pytest.mark.parametrize("style", ["color:red", "position:relative", "text-indent: 2em"])
 def test_a_style_that_neither_loads_nor_covers_is_kept(style: str) -> None:
     assert sanitize_html(f'<p style="{style}">文</p>') == f'<p style="{style}">文</p>'
+
+
+def test_the_folded_letters_are_what_a_case_blind_search_takes_for_each_letter() -> None:
+    any_letter = re.compile("[a-z]", re.IGNORECASE)
+    for code in range(0x110000):
+        character = chr(code)
+        folded = character.translate(_FOLDED_LETTERS)
+        if any_letter.fullmatch(character) is None:
+            assert folded == character, hex(code)
+        else:
+            blind = [x for x in string.ascii_lowercase if re.fullmatch(x, character, re.I)]
+            assert [folded] == blind, hex(code)
+
+
+# Pieces of what the active-style pattern looks for, in every case the folding must cover.
+STYLE_PIECES = st.sampled_from([
+    "url", "URL", "Url", "ſrc", "İmage", "ımage", "expreſſion", "javascript", "JavaScript",
+    "@import", "@IMPORT", "behavior", "-moz-binding", "-MOZ-BINDING", "position", "fixed",
+    "FIXED", "var", "paint", "(", ":", " ", "\t", ";", "-", "set", "k", "K", "x",
+])  # fmt: skip
+
+
+@settings(max_examples=2000, deadline=None)
+@given(pieces=st.lists(STYLE_PIECES, max_size=8))
+def test_a_style_is_judged_as_a_case_blind_search_judges_it(pieces: list[str]) -> None:
+    style = "".join(pieces)
+    blind = re.compile(_ACTIVE_STYLE.pattern, re.IGNORECASE)
+    active = _ACTIVE_STYLE.search(style.translate(_FOLDED_LETTERS)) is not None
+    assert active == (blind.search(style) is not None)
