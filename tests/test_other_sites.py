@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import lxml.html
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scrapy.http import HtmlResponse
 
 from crawler.common.dates import BEIJING
@@ -187,6 +190,27 @@ def test_script_value_reads_quoted_and_numeric_assignments() -> None:
     assert script_value(page, "pubtime") == "2019-09-23 07:48"
     assert script_value(page, "title") == "x"
     assert script_value(page, "id") == ""  # `contentid` is not `id`
+
+
+# Pieces of scripts around assignments: the name inside other words, before and after
+# non-word characters, quoted and bare values, several assignments in a row.
+SCRIPT_PIECES = st.sampled_from([
+    "ct", "fact", "ct_", "$ct", "$", "_", "var ", " ", "=", ":", " = ", "'", '"', "1659274471",
+    "x", "\n", ";", ",", "{", "}", "ct = '1'", 'ct:"2"', "ct=3", "é", "中",
+])  # fmt: skip
+
+
+@settings(max_examples=3000, deadline=None)
+@given(pieces=st.lists(SCRIPT_PIECES, max_size=12), name=st.sampled_from(["ct", "$ct", "t"]))
+def test_script_value_finds_what_a_word_bounded_search_finds(pieces: list[str], name: str) -> None:
+    script = "".join(pieces)
+    reference = re.compile(rf"\b{re.escape(name)}\s*[:=]\s*(?:(['\"])(.*?)\1|(\d+))")
+    expected = reference.search(script)
+    page = HtmlResponse(url="https://example.com/", body=f"<script>{script}</script>".encode())
+    value = "" if expected is None else (expected[2] if expected[1] else expected[3]).strip()
+    texts = page.xpath("//script/text()").getall()
+    if texts and texts[0] == script:  # what the parser reads back is the script as written
+        assert script_value(page.selector, name) == value
 
 
 def test_keywords_split_on_the_sites_separators() -> None:

@@ -175,12 +175,36 @@ _SCRIPT_TEXTS = etree.XPath("//script/text()", smart_strings=False)
 
 def script_value(selector: Selector, name: str) -> str:
     """Return what a page's script assigns to `name` (`var name = '…'`, `name: '…'`, digits)."""
-    assignment = re.compile(rf"\b{re.escape(name)}\s*[:=]\s*(?:(['\"])(.*?)\1|(\d+))")
     for script in cast(list[str], _SCRIPT_TEXTS(selector.root)):
-        match = assignment.search(script)
+        match = _first_assignment(script, name)
         if match:
             return (match.group(2) if match.group(1) else match.group(3)).strip()
     return ""
+
+
+_WORD = re.compile(r"\w")
+
+
+@functools.lru_cache(maxsize=64)
+def _assignment(name: str) -> re.Pattern[str]:
+    return re.compile(rf"{re.escape(name)}\s*[:=]\s*(?:(['\"])(.*?)\1|(\d+))")
+
+
+def _first_assignment(script: str, name: str) -> re.Match[str] | None:
+    """Return what a search of `script` for `\\bname = …` finds.
+
+    The name is searched for as it is, then the word boundary before it checked: a search
+    that opens with a literal skips to where it occurs, where one that opens with `\\b`
+    tries every character of a page's scripts (100 KB on a WeChat page).
+    """
+    pattern = _assignment(name)
+    opens_a_word = _WORD.match(name) is not None
+    match = pattern.search(script)
+    while match is not None and opens_a_word == (
+        match.start() > 0 and _WORD.match(script, match.start() - 1) is not None
+    ):
+        match = pattern.search(script, match.start() + 1)
+    return match
 
 
 def article_body(selector: Selector, *css: str) -> Selector:
