@@ -49,7 +49,8 @@ class Weixin(DeclaredSite):
     default_image = "https://res.wx.qq.com/a/wx_fed/assets/res/OTE0YTAw.png"
     channels = (Channel(id="mp", name="公众号", categories=("金融", SITE_NAME, "公众号")),)
     boilerplate = (
-        ".qr_code_pc",  # 微信扫一扫 QR code beside the article
+        # Outside the body container on the saved page, beside it: the 微信扫一扫 QR code.
+        ".qr_code_pc",
         "#js_pc_qr_code",
     )
 
