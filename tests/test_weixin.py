@@ -56,10 +56,16 @@ def test_the_time_is_the_scripts_unix_time_or_none(script: str, published: datet
     assert found.published() == published
 
 
-def test_a_page_without_its_time_is_left_undated() -> None:
+def test_a_page_without_its_time_is_left_undated_unless_it_prints_one() -> None:
     # Nothing else on the page is its date: the article is left undated, not dated wrongly.
-    article = extract_article(WEIXIN, page(minimal("var t = 1;")), WEIXIN.channel("mp"))
+    script = "var t = 1; /** @date 2022-02-21 */"
+    article = extract_article(WEIXIN, page(minimal(script)), WEIXIN.channel("mp"))
     assert article.published is None
+    # A page that prints its date (older ones did) is dated by the generic reading.
+    printed = minimal(script).replace("</h1>", '</h1><em id="publish_time">2019-07-31</em>')
+    article = extract_article(WEIXIN, page(printed), WEIXIN.channel("mp"))
+    assert article.published == datetime(2019, 7, 31, tzinfo=BEIJING)
+    assert article.fallbacks == ("date",)
 
 
 def test_the_account_is_read_from_the_script_when_the_page_does_not_print_it() -> None:

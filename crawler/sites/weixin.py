@@ -24,8 +24,9 @@ class WeixinPage(DeclaredPage):
     def published(self) -> datetime | None:
         """Return the time the article was sent: the page script's `ct`, a Unix time.
 
-        The printed date (`#publish_time`) is written by a script; the page's own scripts
-        carry other dates (their versions'), which is why no date is read from the text.
+        The printed date (`#publish_time`) is written by a script from it. Without it the
+        generic reading looks for a date, as for any field a profile misses (and reads none
+        from the page's script code, whose comments carry the dates of its own versions).
         """
         sent = script_value(self.selector, "ct")
         if not sent.isdigit() or int(sent) > _LAST_TIMESTAMP:
