@@ -4,7 +4,8 @@ Stages of `remove_boilerplate` (the body pipeline runs them on its tree), in ord
 - `remove_selected`: the site's declared selectors plus the generic ones below;
 - `remove_boilerplate_lines`: short blocks that read as an editor line, a byline, a disclaimer,
   a share bar, a site footer line (版权所有, ICP, 举报), a related list's heading or an
-  app/QR-code promotion;
+  app/QR-code promotion; and related-reading lines, blocks or runs between blocks (a
+  heading, then only links);
 - `remove_empty_blocks`: blocks left with no text and no media (video/chart placeholders).
 """
 
@@ -94,6 +95,7 @@ RELATED_LINKS_HEADING = re.compile(
     r"^[■●>]?\s*(?:推荐阅读|相关阅读|延伸阅读|相关新闻|相关文章|相关链接|往期推荐|往期回顾)"
     r"\s*[:：]?[\s|｜/・·、,，]*$"
 )
+RELATED_LINKS_WORDS = re.compile("推荐阅读|相关|延伸阅读|往期")  # each heading holds one
 _TEXT_OUTSIDE_LINKS = etree.XPath(".//text()[not(ancestor::a)]", smart_strings=False)
 
 # Every block that a rule can remove holds one of these words (the rules' literal parts):
@@ -230,6 +232,43 @@ def remove_boilerplate_lines(root: etree._Element) -> None:
             _drop(element)
         elif _is_boilerplate_line(element, text):
             _drop(element)
+    _remove_related_link_runs(root)
+
+
+def _remove_related_link_runs(root: etree._Element) -> None:
+    """Remove related-reading runs: in a block, between two of its blocks, a heading, then
+    only links (`<b>■相关链接：</b><br><a>・…</a><br><a>・…</a>`, people.com.cn)."""
+    if not RELATED_LINKS_WORDS.search(_raw_text(root)):
+        return
+    for block in blocks_of(root):
+        run: list[etree._Element] = []
+        for child in [*block, None]:
+            if child is not None and not is_block(child):
+                run.append(child)
+                continue
+            if any(node.tag == "a" for node in run) and _is_related_run(block, run):
+                before = run[0].getprevious()
+                for element in run:
+                    block.remove(element)  # their tails go with them: only separators
+                if before is None:
+                    block.text = None
+                else:
+                    before.tail = None
+            run = []
+
+
+def _is_related_run(block: etree._Element, run: list[etree._Element]) -> bool:
+    """Tell whether a run of a block's inline nodes, with the text before it, is a heading
+    and links."""
+    before = run[0].getprevious()
+    outside = [(block.text if before is None else before.tail) or ""]
+    for element in run:
+        if element.tag != "a":
+            outside += cast(list[str], _TEXT_OUTSIDE_LINKS(element))
+        outside.append(element.tail or "")
+    return RELATED_LINKS_HEADING.match(squash("".join(outside))) is not None and any(
+        _has_text(link) for node in run for link in node.iter("a")
+    )
 
 
 def _is_boilerplate_line(element: etree._Element, text: str) -> bool:

@@ -101,6 +101,30 @@ def test_a_related_reading_line_of_links_is_removed(line: str) -> None:
     assert remove_boilerplate(PARAGRAPH + line) == PARAGRAPH
 
 
+# people.com.cn's related links: a run of inline nodes between the blocks of its text box.
+RELATED_RUN = (
+    '\n\t　　<b>■相关链接：</b><br>　　<a href="https://a.cn/1">・<font color="#0000ff">'
+    '未卖先火</font></a><br>　　<a href="https://a.cn/2">・谁适宜接种</a><br><br>　　'
+)
+TABLE = '<table><tr><td><img src="https://a.cn/p.jpg"></td></tr><tr><td>图说</td></tr></table>'
+
+
+@pytest.mark.parametrize("where", ["inside a block", "at the top level"])
+def test_a_run_of_related_links_between_blocks_is_removed(where: str) -> None:
+    kept = f"{TABLE}<br>　　人民网北京1月11日电 今天，疫苗获得新药证书。<br>"
+    body = f"{RELATED_RUN}{kept}"
+    if where == "inside a block":
+        assert remove_boilerplate(f'<div id="p">{body}</div>') == f'<div id="p">{kept}</div>'
+    else:
+        assert texts(remove_boilerplate(body)) == texts(kept)
+
+
+def test_a_run_with_text_of_its_own_besides_its_links_is_kept() -> None:
+    run = '相关链接显示，<a href="https://a.cn/1">央行</a>开展了逆回购。'
+    body = f"<div>{run}{TABLE}</div>"
+    assert remove_boilerplate(body) == body
+
+
 @pytest.mark.parametrize(
     "paragraph",
     [
