@@ -212,12 +212,14 @@ def _looks_at_the_element_alone(css: str) -> bool:
 
 
 def remove_boilerplate_lines(root: etree._Element) -> None:
-    """Remove short blocks that are editor lines, disclaimers or app/QR promotions.
+    """Remove short blocks that are editor lines, disclaimers or app/QR promotions, and
+    related-reading runs between blocks.
 
     Only innermost blocks are judged, so a wrapper around a short article is never taken
     for the promotion at its end.
     """
-    if not MAY_BE_BOILERPLATE.search(_raw_text(root)):
+    whole = _raw_text(root)
+    if not MAY_BE_BOILERPLATE.search(whole):
         return
     for element in innermost_blocks(root):
         raw = _raw_text(element)
@@ -232,14 +234,14 @@ def remove_boilerplate_lines(root: etree._Element) -> None:
             _drop(element)
         elif _is_boilerplate_line(element, text):
             _drop(element)
-    _remove_related_link_runs(root)
+    # Read before any block went: removing blocks adds no word, so it still tells.
+    if RELATED_LINKS_WORDS.search(whole):
+        _remove_related_link_runs(root)
 
 
 def _remove_related_link_runs(root: etree._Element) -> None:
     """Remove related-reading runs: in a block, between two of its blocks, a heading, then
     only links (`<b>■相关链接：</b><br><a>・…</a><br><a>・…</a>`, people.com.cn)."""
-    if not RELATED_LINKS_WORDS.search(_raw_text(root)):
-        return
     for block in blocks_of(root):
         run: list[etree._Element] = []
         for child in [*block, None]:
@@ -266,9 +268,7 @@ def _is_related_run(block: etree._Element, run: list[etree._Element]) -> bool:
         if element.tag != "a":
             outside += cast(list[str], _TEXT_OUTSIDE_LINKS(element))
         outside.append(element.tail or "")
-    return RELATED_LINKS_HEADING.match(squash("".join(outside))) is not None and any(
-        _has_text(link) for node in run for link in node.iter("a")
-    )
+    return _heads_links(outside, [link for node in run for link in node.iter("a")])
 
 
 def _is_boilerplate_line(element: etree._Element, text: str) -> bool:
@@ -285,9 +285,15 @@ def _is_boilerplate_line(element: etree._Element, text: str) -> bool:
 
 def _is_related_links(element: etree._Element) -> bool:
     """Tell whether a block is a related-reading line: a heading, then only links."""
-    outside = squash("".join(cast(list[str], _TEXT_OUTSIDE_LINKS(element))))
-    return RELATED_LINKS_HEADING.match(outside) is not None and any(
-        _has_text(link) for link in element.iter("a")
+    outside = cast(list[str], _TEXT_OUTSIDE_LINKS(element))
+    return _heads_links(outside, list(element.iter("a")))
+
+
+def _heads_links(outside: list[str], links: list[etree._Element]) -> bool:
+    """Tell whether the text outside some links is a related-reading heading, and one of
+    the links has text."""
+    return RELATED_LINKS_HEADING.match(squash("".join(outside))) is not None and any(
+        _has_text(link) for link in links
     )
 
 
