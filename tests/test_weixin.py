@@ -6,6 +6,7 @@ from datetime import datetime
 
 import pytest
 from scrapy.http import HtmlResponse
+from w3lib.url import canonicalize_url
 
 from crawler.common.dates import BEIJING
 from crawler.sites import ExtractionError, extract_article, site_for_url, site_named
@@ -82,6 +83,23 @@ def test_an_article_is_known_by_its_account_message_and_place_under_any_share_pa
     assert WEIXIN.listed_id(other) != WEIXIN.listed_id(URL)
     # A short link (/s/<token>) names no message: the article is known by its URL.
     assert WEIXIN.listed_id("https://mp.weixin.qq.com/s/Xb3k2Qv9aZ1") == ""
+
+
+def test_one_article_has_one_key_however_its_url_spells_and_orders_the_parameters() -> None:
+    query = URL.split("?", 1)[1]
+    params = dict(pair.split("=", 1) for pair in query.split("&"))
+    assert params["__biz"].endswith("==")  # the saved page's URL writes the account plainly
+    encoded = URL.replace(params["__biz"], params["__biz"].replace("=", "%3D"))
+    shuffled = "https://mp.weixin.qq.com/s?" + "&".join(
+        f"{name}={params[name]}" for name in reversed(list(params))
+    )
+    expected = f"{params['__biz']}&mid={params['mid']}&idx={params['idx']}"
+    assert WEIXIN.listed_id(URL) == expected
+    keys = {WEIXIN.listing(url).key for url in (URL, encoded, shuffled)}
+    assert keys == {f"weixin:{expected}"}
+    # A message number that is not one is no id: the URL is the key.
+    odd = URL.replace(f"mid={params['mid']}", "mid=x")
+    assert WEIXIN.listing(odd).key == canonicalize_url(odd)
 
 
 def test_a_page_without_its_content_is_not_an_article() -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
+from urllib.parse import unquote, urlsplit
 
 from crawler.common.dates import BEIJING
 from crawler.common.text import squash
@@ -58,7 +58,19 @@ class Weixin(DeclaredSite):
     TITLE = ("#activity-name", "h1.rich_media_title")
     BODY = ("#js_content",)
     ACCOUNT = ("#js_name", ".profile_nickname")
-    # The account, the message and the article's place in it: the same under any of the
-    # URL's other parameters (sn, chksm, scene), which a share changes.
-    DOC_ID = re.compile(r"[?&]__biz=([^&#]+&mid=\d+&idx=\d+)")
     page_class = WeixinPage
+
+    def listed_id(self, url: str, listed: str = "") -> str:
+        """Return the account, the message and the article's place in it (`…==&mid=…&idx=…`).
+
+        The same under any of the URL's other parameters (sn, chksm, scene), which a share
+        changes, in any order, and with the account's `==` written as it is or as `%3D%3D`.
+        """
+        values: dict[str, str] = {}
+        for pair in urlsplit(url).query.split("&"):
+            name, _, value = pair.partition("=")
+            values.setdefault(name, unquote(value))  # not `+` as a space: base64 may hold one
+        account, message, place = (values.get(name, "") for name in ("__biz", "mid", "idx"))
+        if account and message.isdigit() and place.isdigit():
+            return f"{account}&mid={message}&idx={place}"
+        return listed
