@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import lxml.html
 import pytest
@@ -25,7 +25,7 @@ from lxml.cssselect import CSSSelector, LxmlTranslator
 from parsel import Selector
 from scrapy.http import HtmlResponse, TextResponse
 
-from crawler.common.css import NEEDS_NOTHING, Needs, needs
+from crawler.common.css import NEEDS_NOTHING, Needs, needs, subject_first_xpath
 from crawler.common.html import (
     _BLANK_LINES,
     ASCII_SPACE,
@@ -596,6 +596,72 @@ def test_class_and_id_tests_read_white_space_and_case_as_css_does() -> None:
     assert first_match(page, ".b").root.text == "1"  # type: ignore[union-attr]
     assert first_match(page, ".u\u3000v").root.text == "7"  # type: ignore[union-attr]
     assert first_match(page, "#Y > .x").root.text == "5"  # type: ignore[union-attr]
+
+
+# Chains of compounds that cssselect walks holder first: headings, classes and ids as the
+# subject, holders that nest in each other, negations, positional tests on the subject.
+CHAIN_QUERIES = (
+    "div h1", "div > h1", "div div h2", ".a .b", ".a > .b", "div.a > p.b", ".a div > .b h2",
+    "#y .x", ".x #y", "p:not(.a) h2", "div h1:first-child", ".a .b:not(.c)", "body > div h1",
+)  # fmt: skip
+
+
+def all_paths(found: list[Any]) -> list[str]:
+    """Where each element found sits in its page, in the order found."""
+    return [str(node.getroottree().getpath(node)) for node in found]
+
+
+@pytest.mark.parametrize("page", PAGES + CORPUS_PAGES, ids=lambda page: page.stem)
+def test_subject_first_queries_find_every_element_cssselect_finds(page: Path) -> None:
+    selector = Selector(text=page.read_text(encoding="utf-8", errors="replace"))
+    rewritten = [q for q in (*PROFILE_QUERIES, *CHAIN_QUERIES) if subject_first_xpath(q)]
+    assert len(rewritten) > len(CHAIN_QUERIES)  # the profiles' chains are among them
+    for query in rewritten:
+        found = etree.XPath(cast(str, subject_first_xpath(query)))(selector.root)
+        assert all_paths(cast(list[Any], found)) == all_paths(
+            [node.root for node in selector.css(query)]
+        ), query
+
+
+SUBJECTS = st.sampled_from(["h2", "p.a", ".b", "#y", "*.a", "div.b", "h2:first-child"])
+HOLDERS = st.sampled_from(["div", "p", ".a", ".b", "#y", "div.a", "*", "p:not(.a)"])
+CHAINS = st.builds(
+    lambda holders, subject: "".join(f"{h} {c} " for h, c in holders) + subject,
+    st.lists(st.tuples(HOLDERS, st.sampled_from([">", ""])), min_size=1, max_size=3),
+    SUBJECTS,
+)
+NESTED = st.recursive(
+    st.sampled_from(["", "t", "<br>"]),
+    lambda children: st.builds(
+        lambda tag, attributes, inner: f"<{tag}{attributes}>{''.join(inner)}</{tag}>",
+        st.sampled_from(["div", "p", "h2", "span"]),
+        st.sampled_from(["", ' class="a"', ' class="b"', ' class="a b"', ' id="y"']),
+        st.lists(children, max_size=3),
+    ),
+    max_leaves=16,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(NESTED, max_size=4).map("".join), CHAINS)
+def test_a_chain_tested_from_its_subject_finds_what_cssselect_finds(body: str, css: str) -> None:
+    selector = Selector(text=f"<html><body>{body}</body></html>")
+    xpath = subject_first_xpath(css)
+    assert xpath is not None, css  # every subject generated is a heading, a class or an id
+    found = cast(list[Any], etree.XPath(xpath)(selector.root))
+    assert all_paths(found) == all_paths([node.root for node in selector.css(css)]), css
+
+
+def test_cssselects_xpath_is_kept_where_the_subject_is_common_or_the_chain_looks_aside() -> None:
+    kept = ("h1", ".a", "div p", ".a *", ".a a", ".a + .b", ".a ~ h1", "div h1 + p",
+            ".a h1::text", "div, .b h1", ".a p:not(.b)", ".a :first-of-type",
+            "div [id=y]")  # fmt: skip
+    for css in kept:
+        assert subject_first_xpath(css) is None, css
+    assert subject_first_xpath(".a h1") == (
+        "descendant-or-self::h1[ancestor::*/@class[contains(., 'a') and "
+        "contains(concat(' ', normalize-space(.), ' '), ' a ')]/..]"
+    )
 
 
 BOILERPLATE_QUERIES = sorted({css for selectors in SITE_SELECTORS for css in selectors})

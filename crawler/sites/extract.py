@@ -13,7 +13,7 @@ from parsel.csstranslator import HTMLTranslator
 from scrapy.http import TextResponse
 from w3lib.encoding import http_content_type_encoding
 
-from crawler.common.css import class_tokens, needs
+from crawler.common.css import class_tokens, needs, subject_first_xpath
 from crawler.common.html import attribute_axis_xpath
 from crawler.common.text import squash
 from crawler.sites.base import ExtractionError
@@ -60,9 +60,11 @@ _BY_ID = etree.XPath("id($name)")
 
 
 @functools.lru_cache(maxsize=512)
-def _element_query(css: str) -> etree.XPath:
-    """Compile a CSS query for elements to XPath once, as parsel translates it."""
-    return etree.XPath(attribute_axis_xpath(HTMLTranslator().css_to_xpath(css)))
+def _element_query(css: str, whole_tree: bool) -> etree.XPath:
+    """Compile a CSS query for elements to XPath once, as parsel translates it; for a whole
+    tree, from the subject up where that finds the same and looks at fewer elements."""
+    subject_first = subject_first_xpath(css) if whole_tree else None
+    return etree.XPath(subject_first or attribute_axis_xpath(HTMLTranslator().css_to_xpath(css)))
 
 
 _CLASS_VALUES = etree.XPath("//@class", smart_strings=False)
@@ -93,7 +95,8 @@ def _first_css(selector: Selector, query: str) -> Selector | None:
     """Return the first element `selector.css(query)` finds, wrapped as parsel wraps it."""
     if _cannot_match(selector, query):
         return None
-    found = cast(list[object], _element_query(query)(selector.root))
+    root = selector.root
+    found = cast(list[object], _element_query(query, root.getparent() is None)(root))
     if not found:
         _remember_names(selector)
         return None
