@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lxml import etree
 from parsel import Selector
 
 from crawler.archive.document import (
@@ -20,7 +21,7 @@ from crawler.archive.document import (
 )
 from crawler.common.html import has_text, parse_fragment
 from crawler.items import Article
-from crawler.sites.extract import inner_html, meta
+from crawler.sites.extract import _ESCAPED_IN_TEXT, inner_html, meta
 from pipelines.boilerplate import _has_text, _text
 from tests.documents import FIXTURES
 from tests.test_hostile_values import ARTICLE  # the same sample article
@@ -65,6 +66,51 @@ def test_inner_html_is_what_parsel_writes_for_each_child() -> None:
     selector = Selector(text=TRICKY_PAGE)
     for node in selector.xpath("//*"):
         assert inner_html(node) == "".join(node.xpath("node()").getall())
+
+
+def test_inner_html_is_what_parsel_writes_for_empty_void_and_escaped_nodes() -> None:
+    selector = Selector(
+        text="<html><body><ul><li></li><li class='a'>x</li></ul><p>a &amp; b<br>c</p>"
+        '<table><tr><td></td><td a="1 > 0">&lt;</td></tr></table><div><b>1</b>&gt;</div>'
+        "<p><img src='a b.jpg' alt='\"q\"'><!-- c --></p><script>if (a < b) {}</script>"
+        "<div id='x'><span></span>\xa0</div><dl><dt></dt><dd>d</dd></dl></body></html>"
+    )
+    for node in selector.xpath("//*"):
+        assert inner_html(node) == "".join(node.xpath("node()").getall()), node.root.tag
+
+
+def test_the_serializer_escapes_only_the_characters_inner_html_looks_for() -> None:
+    element = etree.HTMLParser().makeelement("p")
+    astral = range(0x10000, 0x110000, 97)
+    escaped = []
+    for code in [*range(1, 0xD800), *range(0xE000, 0x10000), *astral]:
+        try:
+            element.text = chr(code)
+        except ValueError:  # a control character lxml will not take
+            continue
+        if etree.tostring(element, method="html", encoding="unicode") != f"<p>{chr(code)}</p>":
+            escaped.append(chr(code))
+    assert escaped == ["&", "<", ">"]
+    assert all(_ESCAPED_IN_TEXT.match(character) for character in escaped)
+
+
+def test_a_start_tag_written_by_the_serializer_ends_at_its_first_greater_than_sign() -> None:
+    parser = etree.HTMLParser()
+    elements = [parser.makeelement(tag) for tag in ("div", "a", "form", "td", "q")]
+    for element in elements:
+        element.text = "t"
+    astral = range(0x10000, 0x110000, 97)
+    for code in [*range(1, 0xD800), *range(0xE000, 0x10000), *astral]:
+        value = f"a{chr(code)}'\"b"  # both quotes: whichever the value is written in
+        for element, attribute in zip(
+            elements, ("class", "href", "action", "title", "cite"), strict=True
+        ):
+            try:
+                element.set(attribute, value)
+            except ValueError:  # a control character lxml will not take
+                continue
+            written = etree.tostring(element, method="html", encoding="unicode")
+            assert written.index(">") == len(written) - len(f">t</{element.tag}>"), written
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[page.stem for page in PAGES])

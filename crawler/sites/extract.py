@@ -222,6 +222,10 @@ def article_body(selector: Selector, *css: str) -> Selector:
     raise ExtractionError(f"no article body ({', '.join(css)}): not an article page?")
 
 
+# What lxml's serializer escapes in text (checked over all of Unicode in the tests).
+_ESCAPED_IN_TEXT = re.compile("[&<>]")
+
+
 def inner_html(node: Selector) -> str:
     """Return the serialized children (elements, text and comments) of a node.
 
@@ -229,6 +233,15 @@ def inner_html(node: Selector) -> str:
     text as it is, elements and comments written as parsel writes them.
     """
     element = node.root
+    own_text = (element.text or "") + "".join(child.tail or "" for child in element)
+    if not _ESCAPED_IN_TEXT.search(own_text):
+        # The node written whole holds its children written one by one, between its own
+        # tags: one call instead of one a child (a long article has hundreds of them).
+        whole = etree.tostring(element, method="html", encoding="unicode", with_tail=False)
+        end = f"</{element.tag}>"  # an empty `<li>` is written without it: then no shortcut
+        if whole.endswith(end):
+            # The serializer writes `>` in attribute values as `&gt;` (checked in the tests).
+            return whole[whole.index(">") + 1 : -len(end)]
     return (element.text or "") + "".join(
         etree.tostring(child, method="html", encoding="unicode", with_tail=False)
         + (child.tail or "")
