@@ -96,21 +96,21 @@ def test_the_serializer_escapes_only_the_characters_inner_html_looks_for() -> No
 
 def test_a_start_tag_written_by_the_serializer_ends_at_its_first_greater_than_sign() -> None:
     parser = etree.HTMLParser()
-    elements = [parser.makeelement(tag) for tag in ("div", "a", "form", "td", "q")]
+    tags = ("div", "a", "form", "td", "q")
+    elements = [parser.makeelement(tag) for tag in tags]
     for element in elements:
         element.text = "t"
     astral = range(0x10000, 0x110000, 97)
     for code in [*range(1, 0xD800), *range(0xE000, 0x10000), *astral]:
         value = f"a{chr(code)}'\"b"  # both quotes: whichever the value is written in
-        for element, attribute in zip(
-            elements, ("class", "href", "action", "title", "cite"), strict=True
-        ):
+        attributes = ("class", "href", "action", "title", "cite")
+        for tag, element, attribute in zip(tags, elements, attributes, strict=True):
             try:
                 element.set(attribute, value)
             except ValueError:  # a control character lxml will not take
                 continue
             written = etree.tostring(element, method="html", encoding="unicode")
-            assert written.index(">") == len(written) - len(f">t</{element.tag}>"), written
+            assert written.index(">") == len(written) - len(f">t</{tag}>"), written
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[page.stem for page in PAGES])
