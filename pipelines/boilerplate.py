@@ -242,7 +242,9 @@ def remove_boilerplate_lines(root: etree._Element) -> None:
 def _remove_related_link_runs(root: etree._Element) -> None:
     """Remove related-reading runs: in a block, between two of its blocks, a heading, then
     only links (`<b>■相关链接：</b><br><a>・…</a><br><a>・…</a>`, people.com.cn)."""
-    for block in blocks_of(root):
+    # A run holds a link among the block's own children: only those blocks are read.
+    holders = {link.getparent() for link in root.iter("a")}
+    for block in [block for block in blocks_of(root) if block in holders]:
         run: list[etree._Element] = []
         for child in [*block, None]:
             if child is not None and not is_block(child):
