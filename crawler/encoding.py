@@ -21,7 +21,7 @@ from __future__ import annotations
 import codecs
 import logging
 import re
-from typing import ClassVar, Self
+from typing import ClassVar, Self, TypeGuard
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
@@ -211,3 +211,26 @@ class GuessCharsetMiddleware(RedecodingMiddleware):
     def real_encoding(self, response: Response) -> str | None:
         """Return the page's real encoding when Scrapy would read it wrong (see above)."""
         return guessed_encoding(response)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        """Return the page read in its real encoding; an unlabelled UTF-8 page says so."""
+        if is_unlabelled_utf8(response):
+            # Scrapy reads it right, but finds that out by decoding the whole page twice
+            # (its guess, then the text it keeps) whenever anything asks for its encoding,
+            # as `replace()` does to copy it: the copy is made of the other attributes.
+            kept = {
+                name: getattr(response, name) for name in response.attributes if name != "encoding"
+            }
+            return type(response)(**kept, encoding="utf-8")
+        return super().process_response(request, response)
+
+
+def is_unlabelled_utf8(response: Response) -> TypeGuard[TextResponse]:
+    """Tell whether a page names no charset (BOM, header, declaration) and is multi-byte UTF-8."""
+    return (
+        isinstance(response, TextResponse)
+        and header_charset(response) is None
+        and not read_bom(response.body)[0]
+        and not html_body_declared_encoding(response.body)
+        and is_multibyte_utf8(response.body)
+    )

@@ -12,6 +12,7 @@ from crawler.encoding import (
     _CHINESE,
     _CJK_CHARACTER,
     _NOT_ASCII,
+    GuessCharsetMiddleware,
     MislabelledUtf8Middleware,
     is_gb_charset,
     reads_as_chinese,
@@ -107,6 +108,44 @@ def test_middleware_is_registered_enabled_and_counts_what_it_fixes() -> None:
     middleware.process_response(Request(URL), fetched(page("gb2312").encode("utf-8")))
     assert crawler.stats is not None
     assert crawler.stats.get_value("mislabelled_utf8/redecoded") == 1
+
+
+def unlabelled(body: bytes) -> HtmlResponse:
+    """A fetched page whose server and page name no charset."""
+    return HtmlResponse(url=URL, body=body, headers={"Content-Type": "text/html"}, flags=["x"])
+
+
+def test_an_unlabelled_utf8_page_is_read_as_utf8_without_guessing_its_encoding(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    body = f"<html><head><title>{TITLE}</title></head><body>正文</body></html>".encode()
+    text = unlabelled(body).text  # what Scrapy reads it as, guessing
+    crawler = get_crawler(settings_dict={"CHARSET_GUESS_ENABLED": True})
+    middleware = GuessCharsetMiddleware.from_crawler(crawler)
+
+    def guessed(self: TextResponse, body: bytes) -> str:
+        raise AssertionError("the encoding was guessed by decoding the page")
+
+    monkeypatch.setattr(TextResponse, "_auto_detect_fun", guessed)
+    response = unlabelled(body)
+    read = middleware.process_response(Request(URL), response)
+    assert isinstance(read, HtmlResponse) and read is not response
+    assert read.encoding == "utf-8" and read.text == text
+    for name in ("url", "status", "headers", "body", "flags", "request", "protocol"):
+        assert getattr(read, name) == getattr(response, name), name
+    assert crawler.stats is not None
+    assert crawler.stats.get_value("charset_guess/redecoded") is None  # nothing was misread
+
+
+def test_an_unlabelled_page_that_is_no_utf8_is_still_guessed() -> None:
+    middleware = GuessCharsetMiddleware.from_crawler(
+        get_crawler(settings_dict={"CHARSET_GUESS_ENABLED": True})
+    )
+    read = middleware.process_response(Request(URL), unlabelled(f"<p>{TITLE}</p>".encode("gbk")))
+    assert isinstance(read, TextResponse)
+    assert read.encoding == "gb18030" and TITLE in read.text
+    declared = unlabelled(page("utf-8").encode())  # a page that names its charset: as it was
+    assert middleware.process_response(Request(URL), declared) is declared
 
 
 def test_middleware_can_be_switched_off() -> None:
