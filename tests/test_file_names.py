@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import hashlib
 import logging
+import os
 import re
 import sqlite3
 from datetime import UTC, datetime
@@ -20,7 +22,7 @@ from scrapy.utils.test import get_crawler
 from crawler.archive.extension import ArchiveExtension
 from crawler.archive.names import WINDOWS_RESERVED_NAMES, hexo_safe_name, safe_name
 from crawler.archive.rename import NAMES_LISTING, rename_to_hexo_safe
-from crawler.archive.state import ArchiveState
+from crawler.archive.state import ArchiveState, ArchiveUnusableError
 from crawler.archive.state import open_state as open_for_a_run
 from crawler.common.text import squash
 from crawler.items import Article
@@ -212,8 +214,29 @@ def test_a_second_start_does_not_walk_the_archive_again(
     def no_walking(*args: Any) -> Any:
         raise AssertionError("the second start walked the archive")
 
-    monkeypatch.setattr("crawler.archive.rename.os.walk", no_walking)
+    monkeypatch.setattr("crawler.archive.rename.archive_folders", no_walking)
     assert rename_to_hexo_safe(state, tmp_path) == 0
+    state.close()
+
+
+def test_a_folder_the_rename_cannot_list_stops_the_start_and_the_next_one_walks_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_old_archive(tmp_path, monkeypatch)
+    state = open_state(tmp_path)
+    folder = documents(tmp_path)[0].parent
+    real_scandir = os.scandir
+
+    def refuse(path: Any = ".") -> Any:
+        if os.fspath(path) == os.fspath(folder):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+        return real_scandir(path)
+
+    with monkeypatch.context() as patched:
+        patched.setattr("crawler.archive.state.os.scandir", refuse)
+        with pytest.raises(ArchiveUnusableError, match="cannot read the archive folder"):
+            rename_to_hexo_safe(state, tmp_path)
+    assert rename_to_hexo_safe(state, tmp_path) == len(TITLES) - 1  # not marked as done
     state.close()
 
 

@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
-from crawler.archive.run import RUN_RECORD
+from crawler.archive.run import RUN_RECORD, UNUSABLE_EXIT_STATUS
 from crawler.archive.state import state_folder
 from tests.crawling import Crawl, crawl, mirror_of
+from tests.documents import scrapy
 from tests.test_state_recovery import delete_the_state, state_rows
 
 Unreadable = Callable[[Path], None]
@@ -76,8 +77,45 @@ def test_an_unreadable_folder_stops_the_clean_up_after_a_killed_run(
         result = crawl(mirror, archive)
     assert_not_started(
         result,
-        f"cannot clean up the archive folder {file.parent}: [Errno 13] Permission denied",
+        f"cannot read the archive folder {file.parent}: [Errno 13] Permission denied",
     )
+
+
+def test_an_unreadable_state_folder_stops_the_clean_up_after_a_killed_run(
+    fixtures: Path, tmp_path: Path, unreadable: Unreadable
+) -> None:
+    archive = tmp_path / "archive"
+    first_crawl(fixtures, archive)
+    (state_folder(archive) / RUN_RECORD).write_text("running: pid 1 since 2026-12-01\n")
+    left = state_folder(archive) / ".archive-write-0123456789abcdef.tmp"  # a run record's
+    left.write_text("running: pid 2")
+    with mirror_of(fixtures) as mirror:
+        crawl(mirror, archive)
+    assert not left.exists()  # the clean-up walks the state's folder too
+    left.write_text("running: pid 2")
+    (state_folder(archive) / RUN_RECORD).write_text("running: pid 1 since 2026-12-01\n")
+    unreadable(state_folder(archive))
+    with mirror_of(fixtures) as mirror:
+        result = crawl(mirror, archive)
+    assert_not_started(
+        result,
+        f"cannot read the archive folder {state_folder(archive)}: [Errno 13] Permission denied",
+    )
+
+
+def test_archive_check_names_a_folder_it_cannot_read(
+    fixtures: Path, tmp_path: Path, unreadable: Unreadable
+) -> None:
+    archive = tmp_path / "archive"
+    [file, *_] = first_crawl(fixtures, archive)
+    unreadable(file.parent)
+    result = scrapy("archive", "check", "-s", f"MARKDOWN_EXPORT_DIR={archive}")
+    assert result.returncode == UNUSABLE_EXIT_STATUS
+    [line] = result.stdout.splitlines()
+    assert line.startswith(
+        f"archive check: cannot read the archive folder {file.parent}: [Errno 13] Permission denied"
+    )
+    assert "Traceback" not in result.stderr
 
 
 def test_an_unreadable_folder_stops_a_rebuild(

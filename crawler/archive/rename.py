@@ -17,7 +17,7 @@ from pathlib import Path
 
 from crawler.archive.document import document_identity
 from crawler.archive.names import hexo_safe_name, is_hexo_safe
-from crawler.archive.state import STATE_FOLDER, ArchiveState
+from crawler.archive.state import ArchiveState, archive_folders
 
 logger = logging.getLogger(__name__)
 
@@ -28,15 +28,11 @@ NAMES_VERSION = "hexo-safe-1"
 
 def unsafe_documents(root: Path) -> Iterator[Path]:
     """Yield each `.md` file of the archive whose path breaks today's naming rules."""
-    for folder, folders, files in os.walk(root):
-        here = Path(folder)
-        if here == root:
-            folders[:] = [name for name in folders if name != STATE_FOLDER]
-        relative = here.relative_to(root)
-        folder_safe = all(is_hexo_safe(part) for part in relative.parts)
-        for name in sorted(files):
+    for folder, names in archive_folders(root):
+        folder_safe = all(is_hexo_safe(part) for part in Path(folder).parts)
+        for name in sorted(names):
             if name.endswith(".md") and not (folder_safe and is_hexo_safe(name)):
-                yield here / name
+                yield root / folder / name
 
 
 def safe_target(root: Path, relative: Path, data: bytes) -> Path:

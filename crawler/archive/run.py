@@ -22,6 +22,7 @@ from crawler.archive.files import create_temporary, is_temporary
 from crawler.archive.state import (
     ArchiveState,
     ArchiveUnusableError,
+    archive_folders,
     archive_root,
     open_state,
     state_folder,
@@ -80,26 +81,14 @@ def archive_lock(root: Path) -> Iterator[Path]:
 
 
 def remove_stale_temporary_files(root: Path) -> int:
-    """Delete the temporary files a killed run left (only the lock holder may call this).
-
-    Walks the folders with `os.scandir`, one entry at a time: an archive folder may hold
-    100,000 files, and listing them all at once would cost tens of megabytes.
-    """
+    """Delete the temporary files a killed run left (only the lock holder may call this)."""
     removed = 0
-    folders = [root]
-    while folders:
-        folder = folders.pop()
-        try:
-            with os.scandir(folder) as entries:
-                for entry in entries:
-                    if entry.is_dir(follow_symlinks=False):
-                        folders.append(Path(entry.path))
-                    elif is_temporary(entry.name):  # never a file of anyone else
-                        Path(entry.path).unlink(missing_ok=True)
-                        removed += 1
-        except OSError as error:  # a folder it cannot list may hold a half-written file
-            message = f"cannot clean up the archive folder {folder}: {error}"
-            raise ArchiveUnusableError(message) from None
+    # The state's folder too: the run record is replaced through a temporary file.
+    for folder, names in archive_folders(root, with_state=True):
+        for name in names:
+            if is_temporary(name):  # never a file of anyone else
+                (root / folder / name).unlink(missing_ok=True)
+                removed += 1
     return removed
 
 

@@ -424,7 +424,8 @@ class ArchiveState:
         the path index: a look-up a file would cost ten times as much.
         """
         now = utc_now()
-        for folder, names in archive_folders(root):
+        for folder, all_names in archive_folders(root):
+            names = [name for name in all_names if name.endswith(".md")]
             if not names:
                 continue
             start = os.path.join(folder, "") if folder else ""
@@ -468,13 +469,14 @@ class ArchiveState:
         return self.connection.total_changes - before
 
 
-def archive_folders(root: Path) -> Iterator[tuple[str, list[str]]]:
-    """Yield each folder of the archive (relative, `""` for the root) with its `.md` files.
+def archive_folders(root: Path, *, with_state: bool = False) -> Iterator[tuple[str, list[str]]]:
+    """Yield each folder of the archive (relative, `""` for the root) with its files' names.
 
-    Only regular files count; the state's folder is left out and symbolic links are not
-    followed. Walks with `os.scandir`, one folder at a time (an archive may hold 100,000
-    files). Raise ArchiveUnusableError, naming the folder, if one cannot be listed: a state
-    built without its files would let them be written twice.
+    Only regular files count; the state's folder is left out (unless `with_state`) and
+    symbolic links are not followed. Walks with `os.scandir`, one folder at a time (an
+    archive may hold 100,000 files). Raise ArchiveUnusableError, naming the folder, if one
+    cannot be listed: a state built without its files would let them be written twice, and
+    a clean-up that skipped one would leave its half-written files.
     """
     top = os.fspath(root)
     prefix = len(os.path.join(top, ""))
@@ -486,9 +488,9 @@ def archive_folders(root: Path) -> Iterator[tuple[str, list[str]]]:
             with os.scandir(folder) as entries:
                 for entry in entries:
                     if entry.is_dir(follow_symlinks=False):
-                        if not (folder == top and entry.name == STATE_FOLDER):
+                        if with_state or not (folder == top and entry.name == STATE_FOLDER):
                             folders.append(entry.path)
-                    elif entry.name.endswith(".md") and entry.is_file(follow_symlinks=False):
+                    elif entry.is_file(follow_symlinks=False):
                         names.append(entry.name)
         except OSError as error:
             message = f"cannot read the archive folder {folder}: {error}"

@@ -14,8 +14,13 @@ from typing import Any
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.archive.run import LOCKED_EXIT_STATUS, ArchiveLockedError, archive_lock
-from crawler.archive.state import ArchiveState, archive_root, state_path
+from crawler.archive.run import (
+    LOCKED_EXIT_STATUS,
+    UNUSABLE_EXIT_STATUS,
+    ArchiveLockedError,
+    archive_lock,
+)
+from crawler.archive.state import ArchiveState, ArchiveUnusableError, archive_root, state_path
 from crawler.commands import check_command_settings
 from crawler.monitoring.check import Findings, check_archive, repair
 from crawler.monitoring.progress import Progress
@@ -128,6 +133,10 @@ class Command(ScrapyCommand):
         except ArchiveLockedError as error:
             print(f"archive check: {error}: not repairing while a run goes on")
             self.exitcode = LOCKED_EXIT_STATUS
+            return
+        except ArchiveUnusableError as error:  # a folder it cannot list, a damaged state
+            print(f"archive check: {error}")
+            self.exitcode = UNUSABLE_EXIT_STATUS
             return
         print(report_text(root, findings, time.monotonic() - started, mend))
         unmended = [problem for problem in findings.problems if not problem.mended]

@@ -10,14 +10,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from crawler.archive.document import body_digest, layout_problem
 from crawler.archive.files import is_temporary
-from crawler.archive.state import STATE_FOLDER, ArchiveState
+from crawler.archive.state import ArchiveState, archive_folders
 from crawler.monitoring.progress import Progress
 
 logger = logging.getLogger(__name__)
@@ -68,16 +67,9 @@ def read_file(root: Path, path: Path) -> ArchiveFile:
 
 def walk(root: Path) -> Iterator[Path]:
     """Yield every file of the archive outside its state folder, one folder at a time."""
-    folders = [root]
-    while folders:
-        folder = folders.pop()
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    if not (folder == root and entry.name == STATE_FOLDER):
-                        folders.append(Path(entry.path))
-                elif entry.is_file(follow_symlinks=False):
-                    yield Path(entry.path)
+    for folder, names in archive_folders(root):
+        for name in names:
+            yield root / folder / name
 
 
 def check_archive(
