@@ -104,12 +104,13 @@ class RedecodingMiddleware:
         encoding = self.real_encoding(response)
         return response if encoding is None else self.redecoded(response, encoding)
 
-    def redecoded(self, response: Response, encoding: str, body: bytes | None = None) -> Response:
+    def redecoded(
+        self, response: Response, encoding: str, body: bytes | None = None, why: str = ""
+    ) -> Response:
         """Return the response read in another encoding (from other bytes, if given), counted."""
         assert isinstance(response, TextResponse)  # only text is ever found misread
-        logger.debug(
-            "%s: Scrapy reads it as %s, but it is %s", response, response.encoding, encoding
-        )
+        why = why or f"Scrapy reads it as {response.encoding}, but it is {encoding}"
+        logger.debug("%s: %s", response, why)
         if self.stats is not None:
             self.stats.inc_value(self.stat)
         if body is None:
@@ -134,8 +135,8 @@ class MislabelledUtf8Middleware(RedecodingMiddleware):
         original = gb_bytes_read_as_latin(response.body.decode("utf-8"))
         if original is None:
             return self.redecoded(response, "utf-8")
-        logger.debug("%s: GB text saved as Latin read as UTF-8: restored", response)
-        return self.redecoded(response, "gb18030", original)
+        why = "its UTF-8 is GB text read as Latin: its GB bytes restored, read as gb18030"
+        return self.redecoded(response, "gb18030", original, why)
 
 
 # The Latin charsets a GB page is misread in (ISO-8859-15 differs from Latin-1 in 8 letters).

@@ -89,14 +89,22 @@ def test_a_page_the_profile_reads_whole_uses_no_fallback() -> None:
     assert not [k for k in renderer.stats.get_stats() if k.startswith("extract/fallback/")]
 
 
-def test_a_gbk_page_saved_as_latin_read_as_utf8_gets_its_chinese_back() -> None:
+def test_a_gbk_page_saved_as_latin_read_as_utf8_gets_its_chinese_back(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     # What a tool that read a GBK page as ISO-8859-15 and saved it as UTF-8 leaves (one
     # corpus page, news.sohu.com 2012): the page still declares GBK.
     page = UNKNOWN_LAYOUT.decode("utf-8").replace('charset="utf-8"', 'charset="gbk"')
     saved = page.encode("gbk").decode("iso8859_15").encode("utf-8")
     renderer = PageRenderer(project_settings())
     site = site_named("sina")
-    result = renderer.render(saved, URL, {"Content-Type": "text/html"}, site, site.channel("1686"))
+    with caplog.at_level(logging.DEBUG, logger="crawler.encoding"):
+        result = renderer.render(
+            saved, URL, {"Content-Type": "text/html"}, site, site.channel("1686")
+        )
     assert isinstance(result, Rendered), result
     assert "人民币汇率今天继续走高" in result.article.body_html
     assert renderer.stats.get_value("mislabelled_utf8/redecoded") == 1
+    [line] = [record.getMessage() for record in caplog.records if record.name == "crawler.encoding"]
+    restored = "its UTF-8 is GB text read as Latin: its GB bytes restored, read as gb18030"
+    assert line.endswith(f": {restored}")
