@@ -170,5 +170,8 @@ FEED_EXPORT_ENCODING = "utf-8"
 REDIS_URL = ""
 DISTRIBUTED_IDLE_TIMEOUT = 300.0  # seconds without an outcome before the run ends unfinished
 DISTRIBUTED_WORKER_MAX_IDLE = 0.0  # seconds a worker waits for work before it stops (0: ever)
+# Seconds between a worker's signs of life; after three missed, the coordinator queues again
+# the requests it took and did not answer (it died).
+DISTRIBUTED_WORKER_HEARTBEAT = 10.0
 # Seconds between two requests to one host from all workers together (default DOWNLOAD_DELAY).
 DISTRIBUTED_HOST_DELAY = None  # None: DOWNLOAD_DELAY

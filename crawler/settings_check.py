@@ -221,6 +221,7 @@ SETTINGS: dict[str, Kind] = {
     "DEMO_FIXTURES_DIR": Text(),
     "REDIS_URL": Text(),  # whether it can be reached is checked when a distributed run starts
     "DISTRIBUTED_IDLE_TIMEOUT": Seconds(positive=True),
+    "DISTRIBUTED_WORKER_HEARTBEAT": Seconds(positive=True),
     "DISTRIBUTED_WORKER_MAX_IDLE": Seconds(),
     "DISTRIBUTED_HOST_DELAY": Seconds(),
     "SPIDERMON_ENABLED": Switch(),

@@ -115,6 +115,9 @@ def noting_mirror(
         yield mirror, arrivals
 
 
+HEARTBEAT = ("-s", "DISTRIBUTED_WORKER_HEARTBEAT=0.5")  # a killed worker is missed in 1.5 s
+
+
 def distributed_crawl(
     mirror: Mirror, archive: Path, redis_url: str, *args: str, idle_timeout: float = 60
 ) -> Crawl:
@@ -138,13 +141,20 @@ def test_two_workers_and_a_coordinator_give_the_files_and_state_of_one_process(
             return cleaned(stage, item)
 
         monkeypatch.setattr(ArticleBodyPipeline, "process_item", noted)
-        workers = [start_worker(mirror, redis_url, tmp_path / f"worker-{n}.log") for n in (1, 2)]
+        # Workers' signs of life looked at often: none of theirs is taken for a death.
+        workers = [
+            start_worker(mirror, redis_url, tmp_path / f"worker-{n}.log", *HEARTBEAT)
+            for n in (1, 2)
+        ]
         wait_until_working(tmp_path / "worker-1.log", tmp_path / "worker-2.log")
         try:
-            result = distributed_crawl(mirror, tmp_path / "many", redis_url, "-a", "max_pages=2")
+            result = distributed_crawl(
+                mirror, tmp_path / "many", redis_url, "-a", "max_pages=2", *HEARTBEAT
+            )
         finally:
             statuses = [stop(worker) for worker in workers]
     assert result.process.returncode == 0, result.log
+    assert result.stat("distributed/requeued") == 0
     assert statuses == [0, 0]
     assert result.stats["finish_reason"] == "finished"
     assert len(single.files()) == 6
@@ -176,7 +186,7 @@ def when(condition: Callable[[], bool], action: Callable[[], None], timeout: flo
     threading.Thread(target=watch, daemon=True).start()
 
 
-def test_a_worker_killed_mid_run_loses_nothing_the_next_run_completes_the_archive(
+def test_a_killed_workers_requests_go_to_the_other_workers_in_the_same_run(
     fixtures: Path, tmp_path: Path, redis_url: str
 ) -> None:
     archive = tmp_path / "many"
@@ -184,27 +194,53 @@ def test_a_worker_killed_mid_run_loses_nothing_the_next_run_completes_the_archiv
         expected = archive_contents(crawl(mirror, tmp_path / "single", "-a", "max_pages=2").archive)
         arrivals.clear()
         mirror.page_delay = 1.0  # so that the kill comes with requests in flight
-        doomed = start_worker(mirror, redis_url, tmp_path / "doomed.log")
+        doomed = start_worker(mirror, redis_url, tmp_path / "doomed.log", *HEARTBEAT)
         workers = [doomed]
 
         def kill_and_replace() -> None:
-            doomed.send_signal(signal.SIGKILL)  # its requests in flight are lost with it
-            workers.append(start_worker(mirror, redis_url, tmp_path / "other.log"))
+            doomed.send_signal(signal.SIGKILL)  # with requests taken, and no outcome sent
+            workers.append(start_worker(mirror, redis_url, tmp_path / "other.log", *HEARTBEAT))
 
         when(lambda: bool(arrivals), kill_and_replace)
         try:
-            first = distributed_crawl(
-                mirror, archive, redis_url, "-a", "max_pages=2", idle_timeout=3
-            )
-            assert first.stats["finish_reason"] == "unfinished", first.log
-            assert 0 < first.stat("distributed/unfinished") <= 6
-            assert len(archive_contents(archive)) == 6 - first.stat("distributed/unfinished")
-            assert "with requests without an outcome" not in first.log
-            assert "ending the run unfinished (the next run fetches them again)" in first.log
-            second = distributed_crawl(mirror, archive, redis_url, "-a", "max_pages=2")
+            run = distributed_crawl(mirror, archive, redis_url, "-a", "max_pages=2", *HEARTBEAT)
         finally:
             for worker in workers:
                 stop(worker)
+    assert run.stats["finish_reason"] == "finished", run.log
+    assert archive_contents(archive) == expected
+    assert 0 < run.stat("distributed/requeued") <= 6
+    assert run.stat("distributed/outcomes/article") == 6
+    assert re.search(r"worker \w+ stopped saying it is alive: the \d+ requests it took", run.log)
+    assert run.stat("distributed/unfinished") == 0
+
+
+def test_a_run_whose_only_worker_was_killed_ends_unfinished_and_the_next_completes_it(
+    fixtures: Path, tmp_path: Path, redis_url: str
+) -> None:
+    archive = tmp_path / "many"
+    with noting_mirror(fixtures) as (mirror, arrivals):
+        expected = archive_contents(crawl(mirror, tmp_path / "single", "-a", "max_pages=2").archive)
+        arrivals.clear()
+        mirror.page_delay = 1.0  # so that the kill comes with requests in flight
+        doomed = start_worker(mirror, redis_url, tmp_path / "doomed.log", *HEARTBEAT)
+        when(lambda: bool(arrivals), lambda: doomed.send_signal(signal.SIGKILL))
+        try:
+            first = distributed_crawl(
+                mirror, archive, redis_url, "-a", "max_pages=2", *HEARTBEAT, idle_timeout=3
+            )
+            assert first.stats["finish_reason"] == "unfinished", first.log
+            assert 0 < first.stat("distributed/unfinished") <= 6
+            assert first.stat("distributed/requeued") > 0  # queued again, for no one
+            assert len(archive_contents(archive)) == 6 - first.stat("distributed/unfinished")
+            assert "ending the run unfinished (the next run fetches them again)" in first.log
+            other = start_worker(mirror, redis_url, tmp_path / "other.log", *HEARTBEAT)
+            try:
+                second = distributed_crawl(mirror, archive, redis_url, "-a", "max_pages=2")
+            finally:
+                stop(other)
+        finally:
+            stop(doomed)
     assert second.stats["finish_reason"] == "finished", second.log
     assert "Channel 1686: the last run did not finish; resuming" in second.log
     assert archive_contents(archive) == expected

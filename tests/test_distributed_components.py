@@ -2,15 +2,16 @@
 
 scrapy-redis 0.9.1 calls two APIs that Scrapy 2.19 deprecates: its Scheduler passes
 `spider=` to the stats collector, and its RedisPipeline's `process_item` takes the spider.
-The project's WorkerScheduler and HandBackPipeline wrap them; these tests fail if the
-warning comes back (pytest turns warnings into errors), and show that it would.
+The project's WorkerScheduler wraps the first, and HandBackPipeline stands in for the second;
+these tests fail if the warning comes back (pytest turns warnings into errors), and show
+that it would. Then the worker's taken list and its signs of life.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import redis
@@ -24,6 +25,7 @@ from scrapy_redis.scheduler import Scheduler as RedisScheduler
 from crawler.distributed import outcomes
 from crawler.distributed.outcomes import decode
 from crawler.distributed.worker import (
+    TAKEN,
     HandBackPipeline,
     WorkerOutcomes,
     WorkerScheduler,
@@ -50,9 +52,15 @@ def worker_crawler(redis_url: str, pipelines: dict[str, int] | None = None) -> C
     make_worker(settings)
     if pipelines is not None:
         settings.set("ITEM_PIPELINES", pipelines, priority="cmdline")
-    crawler = get_crawler(Spider, settings.copy_to_dict())
-    crawler.spider = Spider.from_crawler(crawler, name="sina")
+    crawler = get_crawler(SinaNamed, settings.copy_to_dict())
+    crawler.spider = SinaNamed.from_crawler(crawler)
     return crawler
+
+
+class SinaNamed(Spider):
+    """A spider with the name the queue and outcome keys are made from, as every spider has."""
+
+    name = "sina"
 
 
 def queue_and_take(scheduler: Any, spider: Spider) -> Request | None:
@@ -150,3 +158,52 @@ def test_an_idle_worker_takes_queued_work_without_waiting_for_the_engine_heartbe
     finally:
         crawler.engine = None  # type: ignore[assignment]
         scheduler.close("finished")
+
+
+def test_a_taken_request_stays_in_the_workers_taken_list_until_its_outcome_is_sent(
+    redis_url: str,
+) -> None:
+    crawler = worker_crawler(redis_url)
+    assert crawler.spider is not None
+    server = redis.Redis.from_url(redis_url)
+    scheduler = WorkerScheduler.from_crawler(crawler)
+    extension = crawler.get_extension(WorkerOutcomes)
+    assert extension is not None
+    taken_key = extension.taken_key
+    assert taken_key == f"sina:taken:{crawler.settings['DISTRIBUTED_WORKER_ID']}"
+    scheduler.open(crawler.spider)
+    try:
+        for name in ("a", "b"):
+            scheduler.enqueue_request(
+                Request(f"http://127.0.0.1/{name}", meta={outcomes.TAG: ("r", name)})
+            )
+        first, second = scheduler.next_request(), scheduler.next_request()
+        assert first is not None and second is not None
+        assert server.llen("sina:requests") == 0
+        assert server.lrange(taken_key, 0, -1) == [second.meta[TAKEN], first.meta[TAKEN]]
+        extension.report(first, outcomes.FAILED, "HTTP 404")  # its outcome: it leaves the list
+        assert server.lrange(taken_key, 0, -1) == [second.meta[TAKEN]]
+        (message,) = server.lrange("sina:outcomes", 0, -1)
+        outcome = decode(cast(bytes, message))
+        assert outcome is not None and (outcome.request, outcome.kind) == ("a", outcomes.FAILED)
+        # A redirect goes back to the queue, for any worker: it leaves the list too.
+        assert scheduler.enqueue_request(second.replace(url="http://127.0.0.1/c"))
+        assert server.llen(taken_key) == 0 and server.llen("sina:requests") == 1
+    finally:
+        scheduler.close("finished")
+
+
+def test_a_worker_says_it_is_alive_from_its_start_and_says_when_it_is_gone(
+    redis_url: str,
+) -> None:
+    crawler = worker_crawler(redis_url)
+    server = redis.Redis.from_url(redis_url)
+    extension = crawler.get_extension(WorkerOutcomes)
+    assert extension is not None
+    extension.spider_opened()
+    try:
+        assert extension.alive_key.startswith("sina:alive:")
+        assert 0 < server.pttl(extension.alive_key) <= 30_000  # three beats of 10 s
+    finally:
+        extension.spider_closed()
+    assert not server.exists(extension.alive_key)

@@ -7,6 +7,8 @@ send back and puts each article through the stages that write the archive. The r
 when every request has an outcome, or when none came for DISTRIBUTED_IDLE_TIMEOUT seconds
 while nothing else was left to do: it then closes as `unfinished`, so that the spiders
 leave their listings marked as not read to the end and the next run fetches the rest.
+What a worker took and has not answered stays in its taken list; once that worker stops
+saying it is alive (it died), the coordinator queues those requests again for the others.
 """
 
 from __future__ import annotations
@@ -47,16 +49,21 @@ QUEUED = "distributed/queued"
 RECEIVED = "distributed/outcomes"
 STALE = "distributed/stale_outcomes"
 LEFT_UNFINISHED = "distributed/unfinished"
+REQUEUED = "distributed/requeued"
 REDIS_ERRORS = "distributed/redis_errors"
 
 
 class Coordinator:
     """Numbers the article requests sent to the workers and takes in their outcomes."""
 
-    def __init__(self, crawler: Crawler, server: Redis, idle_timeout: float) -> None:
+    def __init__(
+        self, crawler: Crawler, server: Redis, idle_timeout: float, heartbeat: float = 10.0
+    ) -> None:
         self.crawler = crawler
         self.server = server
         self.idle_timeout = idle_timeout
+        self.heartbeat = heartbeat  # how often workers say they are alive: and are looked at
+        self.looked_at = time.monotonic()
         self.run = uuid.uuid4().hex[:12]
         self.numbers = itertools.count(1)
         self.pending: dict[str, str] = {}  # request id → URL, for requests with no outcome yet
@@ -75,7 +82,12 @@ class Coordinator:
             raise NotConfigured("REDIS_URL is not set: not a distributed run")
         server = get_redis_from_settings(settings)
         server.ping()  # a Redis that cannot be reached stops the run before any request
-        coordinator = cls(crawler, server, settings.getfloat("DISTRIBUTED_IDLE_TIMEOUT", 300.0))
+        coordinator = cls(
+            crawler,
+            server,
+            settings.getfloat("DISTRIBUTED_IDLE_TIMEOUT", 300.0),
+            settings.getfloat("DISTRIBUTED_WORKER_HEARTBEAT", 10.0),
+        )
         crawler.signals.connect(coordinator.spider_opened, signals.spider_opened)
         crawler.signals.connect(coordinator.spider_idle, signals.spider_idle)
         crawler.signals.connect(coordinator.spider_closed, signals.spider_closed)
@@ -90,6 +102,8 @@ class Coordinator:
         """
         self.keys = RunKeys(spider.name)
         self.server.delete(self.keys.queue, self.keys.dupefilter, self.keys.outcomes)
+        for taken in self.server.scan_iter(match=self.keys.taken("*")):  # an earlier run's
+            self.server.delete(taken)
         self.queue = FifoQueue(self.server, spider, self.keys.queue)
         logger.info(
             "Distributed run %s: article requests go to %s, outcomes come back on %s",
@@ -120,6 +134,9 @@ class Coordinator:
             while batch := cast(list[bytes] | None, self.server.lpop(self.keys.outcomes, BATCH)):
                 for data in batch:
                     await self.take(data)
+            if time.monotonic() - self.looked_at > self.heartbeat:
+                self.looked_at = time.monotonic()
+                self.requeue_from_dead_workers()
         except RedisError as error:  # no outcome comes in: the idle timeout runs on
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value(REDIS_ERRORS)
@@ -138,6 +155,32 @@ class Coordinator:
                 self.run, self.idle_timeout, len(self.pending),
             )  # fmt: skip
             await self.close(UNFINISHED)
+
+    def requeue_from_dead_workers(self) -> None:
+        """Queue again what each worker that no longer says it is alive had taken.
+
+        An answer the worker sent before it died still counts; if one comes from it after
+        all (it was cut off from Redis for a while, not dead), it is a second outcome of
+        that request, and ignored.
+        """
+        assert self.keys is not None and self.crawler.stats is not None
+        for key in self.server.scan_iter(match=self.keys.taken("*")):
+            taken = key.decode() if isinstance(key, bytes) else str(key)
+            worker = self.keys.worker_of(taken)
+            if self.server.exists(self.keys.alive(worker)):
+                continue
+            moved = 0
+            # Next out of the queue, as they were next when that worker took them.
+            while self.server.lmove(taken, self.keys.queue, "RIGHT", "RIGHT") is not None:
+                moved += 1
+            if moved:
+                self.last_progress = time.monotonic()  # the idle timeout starts again
+                self.crawler.stats.inc_value(REQUEUED, moved)
+                logger.warning(
+                    "Distributed run %s: worker %s stopped saying it is alive: the %d requests "
+                    "it took and did not answer are queued again",
+                    self.run, worker, moved,
+                )  # fmt: skip
 
     async def close(self, reason: str) -> None:
         """Close the crawl with a reason, once."""

@@ -5,6 +5,11 @@ the scrapy-redis queue (WorkerScheduler), the stages that do not touch the archi
 and the outcome of every request goes back to the coordinator through Redis: the article
 (HandBackPipeline, the last stage), or why there is none (WorkerOutcomes). The worker waits
 for work while the queue is empty, for ever or DISTRIBUTED_WORKER_MAX_IDLE seconds.
+
+A request taken off the queue moves, in the same Redis command, to the worker's own list
+of taken requests (TakingQueue), and leaves it with its outcome, in one transaction. The
+worker says it is alive every DISTRIBUTED_WORKER_HEARTBEAT seconds; the coordinator queues
+again what a worker that stopped saying so had taken (it died, even by SIGKILL).
 """
 
 from __future__ import annotations
@@ -12,11 +17,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Iterable
 from typing import Any, Self, cast
 
 from redis import Redis
+from redis.exceptions import RedisError
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, NotConfigured
@@ -25,13 +32,13 @@ from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.misc import load_object
 from scrapy_redis.connection import get_redis_from_settings
-from scrapy_redis.pipelines import RedisPipeline
+from scrapy_redis.queue import FifoQueue
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
 from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
 
 from crawler.distributed import add_component, is_distributed, outcomes
-from crawler.distributed.keys import DUPEFILTER_KEY, OUTCOMES_KEY, QUEUE_KEY
+from crawler.distributed.keys import DUPEFILTER_KEY, OUTCOMES_KEY, QUEUE_KEY, RunKeys
 from crawler.distributed.outcomes import Outcome, StatsDelta, encode, request_tag
 from crawler.distributed.politeness import host_delay
 from crawler.items import Article
@@ -43,6 +50,7 @@ from crawler.spiders.archiving import ArchivingSpider
 logger = logging.getLogger(__name__)
 
 WAKE_SECONDS = 0.2  # how often an idle worker looks for queued work
+TAKEN = "distributed_taken"  # request meta: the request as it was queued, in the taken list
 COORDINATOR_EXTENSIONS = ("crawler.archive.", "crawler.monitoring.")  # left out of a worker
 
 
@@ -51,7 +59,7 @@ def make_worker(settings: BaseSettings) -> None:
     values = {
         "SCHEDULER": "crawler.distributed.worker.WorkerScheduler",
         "SCHEDULER_PERSIST": True,  # the queue is the run's, not this worker's to clear
-        "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.FifoQueue",
+        "SCHEDULER_QUEUE_CLASS": "crawler.distributed.worker.TakingQueue",
         "SCHEDULER_QUEUE_KEY": QUEUE_KEY,
         "SCHEDULER_DUPEFILTER_KEY": DUPEFILTER_KEY,
         "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
@@ -63,6 +71,8 @@ def make_worker(settings: BaseSettings) -> None:
     }
     for name, value in values.items():
         settings.set(name, value, priority="cmdline")
+    if not settings.get("DISTRIBUTED_WORKER_ID"):
+        settings.set("DISTRIBUTED_WORKER_ID", uuid.uuid4().hex[:12], priority="cmdline")
     # The stages that write the archive, the archive's extension, and the run's monitors and
     # reports are the coordinator's: it sees every article and the whole run's stats.
     for path in settings.getdict("ITEM_PIPELINES"):
@@ -80,6 +90,38 @@ def make_worker(settings: BaseSettings) -> None:
             "crawler.distributed.politeness.SharedHostDelayMiddleware",
             950,
         )
+
+
+def worker_keys(crawler: Crawler) -> tuple[str, str]:
+    """The worker's list of taken requests and its sign of life."""
+    keys = RunKeys(getattr(crawler.spidercls, "name", ""))
+    worker = str(crawler.settings.get("DISTRIBUTED_WORKER_ID"))
+    return keys.taken(worker), keys.alive(worker)
+
+
+class TakingQueue(FifoQueue):  # type: ignore[misc]
+    """scrapy-redis's FIFO queue, but a request taken moves to the worker's taken list.
+
+    One Redis command takes it off the queue and keeps it there, until its outcome is sent:
+    a worker killed at any moment leaves what it held where the coordinator finds it.
+    """
+
+    def __init__(self, server: Redis, spider: Spider, key: str, serializer: Any = None) -> None:
+        super().__init__(server, spider, key, serializer)
+        assert spider.crawler is not None
+        self.taken_key = worker_keys(spider.crawler)[0]
+
+    def pop(self, timeout: float = 0) -> Request | None:
+        """Take the oldest request, keeping it in the taken list; None if there is none."""
+        if timeout > 0:
+            data = self.server.blmove(self.key, self.taken_key, timeout, "RIGHT", "LEFT")
+        else:
+            data = self.server.lmove(self.key, self.taken_key, "RIGHT", "LEFT")
+        if not data:
+            return None
+        request = cast(Request, self._decode_request(data))
+        request.meta[TAKEN] = data
+        return request
 
 
 class SpiderlessStats:
@@ -144,12 +186,23 @@ class WorkerScheduler(RedisScheduler):  # type: ignore[misc]
             engine.crawl(request)
 
     def enqueue_request(self, request: Request) -> bool:
-        """Keep the request `wake` took off the queue here; queue any other in Redis."""
+        """Keep the request `wake` took off the queue here; queue any other in Redis.
+
+        A request that goes back to the queue (a redirect) leaves the taken list: its outcome
+        is the one of whichever worker takes it next.
+        """
         if request is self.waking:
             self.waking = None
             self.taken.append(request)
             return True
-        return bool(super().enqueue_request(request))
+        taken = request.meta.pop(TAKEN, None)
+        queued = bool(super().enqueue_request(request))
+        if taken is not None:
+            if queued:
+                self.server.lrem(self.queue.taken_key, 1, taken)
+            else:
+                request.meta[TAKEN] = taken  # dropped: its outcome says so, and releases it
+        return queued
 
     def next_request(self) -> Request | None:
         """The request `wake` took, else the next one in Redis."""
@@ -165,11 +218,16 @@ class WorkerScheduler(RedisScheduler):  # type: ignore[misc]
 class WorkerOutcomes:
     """Sends back why a request gave no article; keeps the worker waiting for work."""
 
-    def __init__(self, crawler: Crawler, server: Redis, max_idle: float) -> None:
+    def __init__(
+        self, crawler: Crawler, server: Redis, max_idle: float, heartbeat: float = 10.0
+    ) -> None:
         assert crawler.stats is not None
         self.crawler = crawler
         self.server = server
         self.max_idle = max_idle
+        self.heartbeat = heartbeat
+        self.taken_key, self.alive_key = worker_keys(crawler)
+        self.beats = LoopingCall(self.beat)
         self.delta = StatsDelta(crawler.stats)
         self.articles: dict[int, Request] = {}  # id() of an article on its way → its request
         self.run = ""  # the run of the last request taken
@@ -185,8 +243,10 @@ class WorkerOutcomes:
             crawler,
             get_redis_from_settings(settings),
             settings.getfloat("DISTRIBUTED_WORKER_MAX_IDLE", 0.0),
+            settings.getfloat("DISTRIBUTED_WORKER_HEARTBEAT", 10.0),
         )
         connect = crawler.signals.connect
+        connect(extension.spider_opened, signals.spider_opened)
         connect(extension.item_dropped, signals.item_dropped)
         connect(extension.item_error, signals.item_error)
         connect(extension.spider_error, signals.spider_error)
@@ -201,6 +261,17 @@ class WorkerOutcomes:
         return str(self.crawler.settings.get("REDIS_ITEMS_KEY", OUTCOMES_KEY)) % {
             "spider": getattr(self.crawler.spidercls, "name", "")
         }
+
+    def spider_opened(self) -> None:
+        """Say the worker is alive, before it takes any request, and then every heartbeat."""
+        self.beats.start(self.heartbeat, now=True)
+
+    def beat(self) -> None:
+        """Say the worker is alive for three heartbeats: one missed beat is no death."""
+        try:
+            self.server.set(self.alive_key, "1", px=int(self.heartbeat * 3000))
+        except RedisError as error:  # its taken requests may be queued again: fetched twice
+            logger.warning("Worker cannot tell Redis it is alive: %s", error)
 
     def expect(self, article: Article, request: Request) -> None:
         """Note the request of an article on its way through the worker's stages."""
@@ -219,15 +290,25 @@ class WorkerOutcomes:
         self.busy_at = time.monotonic()
         return Outcome(run, number, kind, request.url, reason, item, self.delta.take())
 
-    def article_outcome(self, item: Any) -> Outcome | None:
-        """The outcome of the request whose article passed every stage."""
-        return self.outcome(self.articles.pop(id(item), None), outcomes.ARTICLE, item=item)
+    def send(self, outcome: Outcome | None, request: Request | None) -> None:
+        """Send an outcome, and take its request off the taken list, in one transaction."""
+        if outcome is None or request is None:
+            return
+        with self.server.pipeline() as transaction:
+            transaction.rpush(self.key, encode(outcome))
+            taken = request.meta.get(TAKEN)
+            if taken is not None:
+                transaction.lrem(self.taken_key, 1, taken)
+            transaction.execute()
+
+    def hand_back(self, item: Any) -> None:
+        """Send the article that passed every stage, as its request's outcome."""
+        request = self.articles.pop(id(item), None)
+        self.send(self.outcome(request, outcomes.ARTICLE, item=item), request)
 
     def report(self, request: Request | None, kind: str, reason: str = "") -> None:
         """Send the outcome of a request that gave no article."""
-        outcome = self.outcome(request, kind, reason)
-        if outcome is not None:
-            self.server.rpush(self.key, encode(outcome))
+        self.send(self.outcome(request, kind, reason), request)
 
     def report_soon(self, request: Request | None, kind: str, reason: str) -> None:
         """Report once the signal's other receivers and Scrapy have counted the event."""
@@ -260,38 +341,40 @@ class WorkerOutcomes:
         raise DontCloseSpider
 
     def spider_closed(self) -> None:
-        """Send what the stats counted since the last outcome."""
+        """Send what the stats counted since the last outcome; say the worker is gone.
+
+        Whatever it took and has no outcome of (none, after a clean stop) is then queued
+        again by the coordinator at once.
+        """
+        if self.beats.running:
+            self.beats.stop()
         gained = self.delta.take()
         if gained and self.run:
             self.server.rpush(self.key, encode(Outcome(self.run, "", outcomes.STATS, stats=gained)))
+        self.server.delete(self.alive_key)
 
 
-class HandBackPipeline(RedisPipeline):  # type: ignore[misc]
-    """scrapy-redis's RedisPipeline as a worker's last stage: the article goes back.
+class HandBackPipeline:
+    """A worker's last stage: the article goes back to the coordinator, as its outcome.
 
-    Its `process_item` takes Scrapy 2.19's one argument (scrapy-redis's also takes the
-    spider, which Scrapy deprecates) and pushes the article's whole outcome, synchronously.
+    In place of scrapy-redis's RedisPipeline, whose `process_item` takes the spider (which
+    Scrapy 2.19 deprecates) and which could not take the request off the taken list.
     """
 
-    crawler: Crawler
-    outcomes: WorkerOutcomes
+    def __init__(self, outcomes: WorkerOutcomes) -> None:
+        self.outcomes = outcomes
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        """Build scrapy-redis's pipeline from REDIS_URL and REDIS_ITEMS_*; find the outcomes."""
+        """Find the worker's outcome channel."""
         outcomes_extension = crawler.get_extension(WorkerOutcomes)
         if outcomes_extension is None:
             raise NotConfigured("not a worker (the WorkerOutcomes extension is off)")
-        pipeline: Self = cls.from_settings(crawler.settings)
-        pipeline.crawler = crawler
-        pipeline.outcomes = outcomes_extension
-        return pipeline
+        return cls(outcomes_extension)
 
     def process_item(self, item: Any) -> Any:
         """Send the article back to the coordinator, with its request's number."""
-        outcome = self.outcomes.article_outcome(item)
-        if outcome is not None:
-            self._process_item(outcome, self.crawler.spider)
+        self.outcomes.hand_back(item)
         return item
 
 
