@@ -19,7 +19,7 @@ import cssselect
 from lxml import etree
 from lxml.cssselect import CSSSelector, LxmlTranslator
 
-from crawler.common.css import class_tokens, needs
+from crawler.common.css import class_tokens, needs, one_selector
 from crawler.common.html import (
     ASCII_SPACE,
     attribute_axis_xpath,
@@ -197,16 +197,8 @@ _ELEMENT_CONDITIONS = (cssselect.parser.Class, cssselect.parser.Hash, cssselect.
 
 def _looks_at_the_element_alone(css: str) -> bool:
     """Tell whether a CSS selector is one compound of a tag, ids, classes and attributes."""
-    try:
-        parsed = cssselect.parse(css)
-    except cssselect.SelectorError:
-        return False
-    if len(parsed) != 1 or parsed[0].pseudo_element is not None:
-        return False
-    node = parsed[0].parsed_tree
-    while isinstance(
-        node, cssselect.parser.Class | cssselect.parser.Hash | cssselect.parser.Attrib
-    ):
+    node = one_selector(css)
+    while isinstance(node, _ELEMENT_CONDITIONS):
         node = node.selector
     return isinstance(node, cssselect.parser.Element)
 

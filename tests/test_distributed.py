@@ -14,6 +14,7 @@ import re
 import signal
 import sqlite3
 import statistics
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -186,15 +187,22 @@ def when(condition: Callable[[], bool], action: Callable[[], None], timeout: flo
     threading.Thread(target=watch, daemon=True).start()
 
 
+def start_doomed_worker(
+    mirror: ScriptedMirror, arrivals: list[Arrival], redis_url: str, log: Path
+) -> subprocess.Popen[bytes]:
+    """Start a worker to be killed at the first page's arrival, with requests in flight."""
+    arrivals.clear()
+    mirror.page_delay = 1.0  # pages come slowly: the kill comes with some requests taken
+    return start_worker(mirror, redis_url, log, *HEARTBEAT)
+
+
 def test_a_killed_workers_requests_go_to_the_other_workers_in_the_same_run(
     fixtures: Path, tmp_path: Path, redis_url: str
 ) -> None:
     archive = tmp_path / "many"
     with noting_mirror(fixtures) as (mirror, arrivals):
         expected = archive_contents(crawl(mirror, tmp_path / "single", "-a", "max_pages=2").archive)
-        arrivals.clear()
-        mirror.page_delay = 1.0  # so that the kill comes with requests in flight
-        doomed = start_worker(mirror, redis_url, tmp_path / "doomed.log", *HEARTBEAT)
+        doomed = start_doomed_worker(mirror, arrivals, redis_url, tmp_path / "doomed.log")
         workers = [doomed]
 
         def kill_and_replace() -> None:
@@ -221,9 +229,7 @@ def test_a_run_whose_only_worker_was_killed_ends_unfinished_and_the_next_complet
     archive = tmp_path / "many"
     with noting_mirror(fixtures) as (mirror, arrivals):
         expected = archive_contents(crawl(mirror, tmp_path / "single", "-a", "max_pages=2").archive)
-        arrivals.clear()
-        mirror.page_delay = 1.0  # so that the kill comes with requests in flight
-        doomed = start_worker(mirror, redis_url, tmp_path / "doomed.log", *HEARTBEAT)
+        doomed = start_doomed_worker(mirror, arrivals, redis_url, tmp_path / "doomed.log")
         when(lambda: bool(arrivals), lambda: doomed.send_signal(signal.SIGKILL))
         try:
             first = distributed_crawl(

@@ -66,41 +66,38 @@ def first_crawl(fixtures: Path, archive: Path) -> list[Path]:
         return crawl(mirror, archive).files()
 
 
+def mark_killed(archive: Path) -> None:
+    """Leave the run record a killed run leaves."""
+    (state_folder(archive) / RUN_RECORD).write_text("running: pid 1 since 2026-12-01\n")
+
+
+@pytest.mark.parametrize("folder", ["an article's", "the state's"])
 def test_an_unreadable_folder_stops_the_clean_up_after_a_killed_run(
-    fixtures: Path, tmp_path: Path, unreadable: Unreadable
+    fixtures: Path, tmp_path: Path, unreadable: Unreadable, folder: str
 ) -> None:
     archive = tmp_path / "archive"
     [file, *_] = first_crawl(fixtures, archive)
-    (state_folder(archive) / RUN_RECORD).write_text("running: pid 1 since 2026-12-01\n")
-    unreadable(file.parent)
+    mark_killed(archive)
+    refused = file.parent if folder == "an article's" else state_folder(archive)
+    unreadable(refused)
     with mirror_of(fixtures) as mirror:
         result = crawl(mirror, archive)
     assert_not_started(
-        result,
-        f"cannot read the archive folder {file.parent}: [Errno 13] Permission denied",
+        result, f"cannot read the archive folder {refused}: [Errno 13] Permission denied"
     )
 
 
-def test_an_unreadable_state_folder_stops_the_clean_up_after_a_killed_run(
-    fixtures: Path, tmp_path: Path, unreadable: Unreadable
+def test_the_clean_up_after_a_killed_run_removes_its_temporary_file_in_the_state_folder(
+    fixtures: Path, tmp_path: Path
 ) -> None:
     archive = tmp_path / "archive"
     first_crawl(fixtures, archive)
-    (state_folder(archive) / RUN_RECORD).write_text("running: pid 1 since 2026-12-01\n")
+    mark_killed(archive)
     left = state_folder(archive) / ".archive-write-0123456789abcdef.tmp"  # a run record's
     left.write_text("running: pid 2")
     with mirror_of(fixtures) as mirror:
         crawl(mirror, archive)
-    assert not left.exists()  # the clean-up walks the state's folder too
-    left.write_text("running: pid 2")
-    (state_folder(archive) / RUN_RECORD).write_text("running: pid 1 since 2026-12-01\n")
-    unreadable(state_folder(archive))
-    with mirror_of(fixtures) as mirror:
-        result = crawl(mirror, archive)
-    assert_not_started(
-        result,
-        f"cannot read the archive folder {state_folder(archive)}: [Errno 13] Permission denied",
-    )
+    assert not left.exists()
 
 
 def test_archive_check_names_a_folder_it_cannot_read(

@@ -75,6 +75,17 @@ def class_tokens(class_values: list[str]) -> frozenset[str]:
     return frozenset(_XML_SPACE.split(" ".join(class_values)))
 
 
+def one_selector(css: str) -> cssselect.parser.Tree | None:
+    """Return the parsed selector, if `css` is one selector without a pseudo-element."""
+    try:
+        parsed = cssselect.parse(css)
+    except cssselect.SelectorError:
+        return None
+    if len(parsed) != 1 or parsed[0].pseudo_element is not None:
+        return None
+    return parsed[0].parsed_tree
+
+
 class _NotAChainError(Exception):
     """The selector is not compounds joined by descendant and child combinators."""
 
@@ -125,13 +136,7 @@ def subject_first_xpath(css: str) -> str | None:
     compound, and for a selector with a sibling combinator, a pseudo-element or a
     positional pseudo-class.
     """
-    try:
-        parsed = cssselect.parse(css)
-    except cssselect.SelectorError:
-        return None
-    if len(parsed) != 1 or parsed[0].pseudo_element is not None:
-        return None
-    tree = parsed[0].parsed_tree
+    tree = one_selector(css)
     if not isinstance(tree, cssselect.parser.CombinedSelector) or not _is_rare(tree.subselector):
         return None
     try:
