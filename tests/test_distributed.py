@@ -190,10 +190,16 @@ def when(condition: Callable[[], bool], action: Callable[[], None], timeout: flo
 def start_doomed_worker(
     mirror: ScriptedMirror, arrivals: list[Arrival], redis_url: str, log: Path
 ) -> subprocess.Popen[bytes]:
-    """Start a worker to be killed at the first page's arrival, with requests in flight."""
+    """Start a worker to be killed at the first page's arrival, with requests in flight.
+
+    Once it works: a coordinator that queued everything and waited for a slow start would
+    end its run at the idle timeout before it missed the killed worker.
+    """
     arrivals.clear()
     mirror.page_delay = 1.0  # pages come slowly: the kill comes with some requests taken
-    return start_worker(mirror, redis_url, log, *HEARTBEAT)
+    worker = start_worker(mirror, redis_url, log, *HEARTBEAT)
+    wait_until_working(log)
+    return worker
 
 
 def test_a_killed_workers_requests_go_to_the_other_workers_in_the_same_run(
@@ -233,7 +239,7 @@ def test_a_run_whose_only_worker_was_killed_ends_unfinished_and_the_next_complet
         when(lambda: bool(arrivals), lambda: doomed.send_signal(signal.SIGKILL))
         try:
             first = distributed_crawl(
-                mirror, archive, redis_url, "-a", "max_pages=2", *HEARTBEAT, idle_timeout=3
+                mirror, archive, redis_url, "-a", "max_pages=2", *HEARTBEAT, idle_timeout=5
             )
             assert first.stats["finish_reason"] == "unfinished", first.log
             assert 0 < first.stat("distributed/unfinished") <= 6
