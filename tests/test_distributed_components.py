@@ -9,12 +9,16 @@ that it would. Then the worker's taken list and its signs of life.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
 
 import pytest
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import ScrapyDeprecationWarning
@@ -23,6 +27,8 @@ from scrapy.utils.test import get_crawler
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
 
 from crawler.distributed import outcomes
+from crawler.distributed.coordinator import REDIS_ERRORS, Coordinator
+from crawler.distributed.keys import RunKeys
 from crawler.distributed.outcomes import decode
 from crawler.distributed.worker import (
     TAKEN,
@@ -32,7 +38,7 @@ from crawler.distributed.worker import (
     make_worker,
 )
 from crawler.items import Article
-from tests.distributed import redis_server
+from tests.distributed import free_port, redis_server
 from tests.inprocess import project_settings
 
 pytestmark = pytest.mark.component
@@ -207,3 +213,22 @@ def test_a_worker_says_it_is_alive_from_its_start_and_says_when_it_is_gone(
     finally:
         extension.spider_closed()
     assert not server.exists(extension.alive_key)
+
+
+def test_a_coordinator_that_loses_redis_logs_and_counts_each_failed_step(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    crawler = get_crawler(SinaNamed)
+    unreachable = redis.Redis(port=free_port(), retry=Retry(NoBackoff(), 0))  # fails at once
+    coordinator = Coordinator(crawler, unreachable, idle_timeout=60, heartbeat=0.0)
+    coordinator.keys = RunKeys("sina")
+    crawler.engine = type("Busy", (), {"spider_is_idle": lambda self: False})()
+    with caplog.at_level(logging.ERROR, logger="crawler.distributed.coordinator"):
+        asyncio.run(coordinator.poll())
+    assert crawler.stats is not None
+    assert crawler.stats.get_value(REDIS_ERRORS) == 2
+    messages = [record.getMessage() for record in caplog.records]
+    assert [message.split(": ")[1] for message in messages] == [
+        "cannot read the outcomes",
+        "cannot queue again what dead workers took",
+    ]

@@ -134,13 +134,14 @@ class Coordinator:
             while batch := cast(list[bytes] | None, self.server.lpop(self.keys.outcomes, BATCH)):
                 for data in batch:
                     await self.take(data)
-            if time.monotonic() - self.looked_at > self.heartbeat:
-                self.looked_at = time.monotonic()
-                self.requeue_from_dead_workers()
         except RedisError as error:  # no outcome comes in: the idle timeout runs on
-            assert self.crawler.stats is not None
-            self.crawler.stats.inc_value(REDIS_ERRORS)
-            logger.error("Distributed run %s: cannot read the outcomes: %s", self.run, error)
+            self.redis_error("cannot read the outcomes", error)
+        if time.monotonic() - self.looked_at > self.heartbeat:
+            self.looked_at = time.monotonic()
+            try:
+                self.requeue_from_dead_workers()
+            except RedisError as error:  # tried again at the next look
+                self.redis_error("cannot queue again what dead workers took", error)
         engine = self.crawler.engine
         assert engine is not None
         if not engine.spider_is_idle():  # discovery goes on: not stalled
@@ -155,6 +156,12 @@ class Coordinator:
                 self.run, self.idle_timeout, len(self.pending),
             )  # fmt: skip
             await self.close(UNFINISHED)
+
+    def redis_error(self, doing: str, error: RedisError) -> None:
+        """Log and count a Redis command that failed."""
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(REDIS_ERRORS)
+        logger.error("Distributed run %s: %s: %s", self.run, doing, error)
 
     def requeue_from_dead_workers(self) -> None:
         """Queue again what each worker that no longer says it is alive had taken.
