@@ -290,10 +290,15 @@ class WorkerOutcomes:
         self.busy_at = time.monotonic()
         return Outcome(run, number, kind, request.url, reason, item, self.delta.take())
 
-    def send(self, outcome: Outcome | None, request: Request | None) -> None:
-        """Send an outcome, and take its request off the taken list, in one transaction."""
-        if outcome is None or request is None:
+    def report(
+        self, request: Request | None, kind: str, reason: str = "", item: Any = None
+    ) -> None:
+        """Send a request's outcome, and take the request off the taken list, in one
+        transaction."""
+        outcome = self.outcome(request, kind, reason, item)
+        if outcome is None:
             return
+        assert request is not None  # an outcome is always of a request
         with self.server.pipeline() as transaction:
             transaction.rpush(self.key, encode(outcome))
             taken = request.meta.get(TAKEN)
@@ -303,12 +308,7 @@ class WorkerOutcomes:
 
     def hand_back(self, item: Any) -> None:
         """Send the article that passed every stage, as its request's outcome."""
-        request = self.articles.pop(id(item), None)
-        self.send(self.outcome(request, outcomes.ARTICLE, item=item), request)
-
-    def report(self, request: Request | None, kind: str, reason: str = "") -> None:
-        """Send the outcome of a request that gave no article."""
-        self.send(self.outcome(request, kind, reason), request)
+        self.report(self.articles.pop(id(item), None), outcomes.ARTICLE, item=item)
 
     def report_soon(self, request: Request | None, kind: str, reason: str) -> None:
         """Report once the signal's other receivers and Scrapy have counted the event."""
