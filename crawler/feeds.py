@@ -45,7 +45,7 @@ from urllib.parse import urlsplit
 
 import feedparser
 
-from crawler.common.html import innermost_blocks, parse_fragment
+from crawler.common.html import innermost_blocks, parse_fragment, text_of
 from crawler.common.text import squash
 from crawler.common.urls import https_url, web_url
 from crawler.filing import file_under
@@ -265,7 +265,7 @@ def entry_title(entry: Any) -> str:
     detail = dict.get(entry, "title_detail") or {}
     title = str(dict.get(entry, "title") or "")
     if "html" in str(detail.get("type", "")) and title.strip():
-        title = "".join(parse_fragment(title).itertext())
+        title = text_of(parse_fragment(title))
     return squash(title)
 
 
@@ -305,14 +305,14 @@ def is_full_text(body_html: str, min_blocks: int, min_chars: int) -> bool:
     if not body_html.strip():
         return False
     root = parse_fragment(body_html)
-    text = squash("".join(root.itertext()))
+    text = squash(text_of(root))
     if len(text) < min_chars or _TRUNCATED.search(text):
         return False
     # Innermost blocks: a wrapper `<div>` around the paragraphs is not a paragraph more.
     blocks = [
         element
         for element in innermost_blocks(root)
-        if element is not root and squash("".join(element.itertext()))
+        if element is not root and squash(text_of(element))
     ]
     return len(blocks) >= min_blocks
 

@@ -29,6 +29,7 @@ from crawler.common.html import (
     is_block,
     parse_fragment,
     serialize_fragment,
+    text_of,
     written_url,
 )
 from crawler.common.text import squash
@@ -111,17 +112,14 @@ MEDIA_TAGS = ("img", "video", "audio", "picture", "svg", "table", "hr")
 KEPT_WHEN_EMPTY = ("td", "th", "tr", "tbody", "thead", "tfoot", "hr")
 
 
-def _raw_text(element: etree._Element) -> str:
-    return "".join(element.itertext())
-
-
 def _text(element: etree._Element) -> str:
-    return squash(_raw_text(element))
+    return squash(text_of(element))
 
 
 def _has_text(element: etree._Element) -> bool:
-    """Tell whether `_text(element)` would be non-empty, stopping at the first visible text."""
-    return any(not piece.isspace() for piece in element.itertext() if piece)
+    """Tell whether `_text(element)` would be non-empty."""
+    text = text_of(element)
+    return bool(text) and not text.isspace()
 
 
 @functools.lru_cache(maxsize=256)
@@ -210,11 +208,11 @@ def remove_boilerplate_lines(root: etree._Element) -> None:
     Only innermost blocks are judged, so a wrapper around a short article is never taken
     for the promotion at its end.
     """
-    whole = _raw_text(root)
+    whole = text_of(root)
     if not MAY_BE_BOILERPLATE.search(whole):
         return
     for element in innermost_blocks(root):
-        raw = _raw_text(element)
+        raw = text_of(element)
         if element.getparent() is None or not MAY_BE_BOILERPLATE.search(raw):
             continue
         text = squash(raw)

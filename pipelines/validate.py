@@ -12,7 +12,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
-from crawler.common.html import parse_fragment
+from crawler.common.html import parse_fragment, text_of
 
 # The body stage has each body's tree at hand when it writes the body: it leaves the text it
 # read from that tree here, keyed by the body it wrote, so this stage does not parse the
@@ -23,7 +23,7 @@ _BODIES_KEPT = 16
 
 def text_of_tree(root: etree._Element) -> str:
     """Return the text of a body's tree, markup and white space left out."""
-    return "".join("".join(root.itertext()).split())
+    return "".join(text_of(root).split())
 
 
 def remember_body_text(body_html: str, root: etree._Element) -> str:

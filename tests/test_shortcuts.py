@@ -19,7 +19,7 @@ from crawler.archive.document import (
     document_identity,
     format_article,
 )
-from crawler.common.html import has_text, parse_fragment
+from crawler.common.html import has_text, parse_fragment, text_of
 from crawler.items import Article
 from crawler.sites.extract import _ESCAPED_IN_TEXT, inner_html, meta
 from pipelines.boilerplate import _has_text, _text
@@ -148,6 +148,32 @@ BODY_PIECES = ["<p>", "</p>", "<br/>", '<img src="a.jpg">', "<!-- c -->", " ", "
 def test_has_text_is_the_body_without_tags_and_space_being_non_empty(pieces: list[str]) -> None:
     body = "".join(pieces)
     assert has_text(body) == bool(_TAGS_AND_SPACE.sub("", body))
+
+
+def joined_text_matches_on_every_element(root: etree._Element) -> None:
+    """`text_of` of every element of a tree is what joining its `itertext()` gives."""
+    for element in root.iter(etree.Element):
+        assert text_of(element) == "".join(element.itertext()), etree.tostring(element)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[page.stem for page in PAGES])
+def test_text_of_every_element_is_its_joined_text(page: Path) -> None:
+    joined_text_matches_on_every_element(etree.HTML(page.read_bytes()))
+
+
+def test_text_of_leaves_out_comments_processing_instructions_and_the_tail() -> None:
+    root = etree.HTML(TRICKY_PAGE)
+    joined_text_matches_on_every_element(root)
+    assert text_of(root.find(".//div")) == "lead one & two tail <\nafter"
+
+
+TEXT_PIECES = [*BODY_PIECES, "<b>", "</b>", "<script>", "</script>", "<?pi x?>", "\r", "\x00",
+               "&#0;", "<![CDATA[c]]>", "<table><tr><td>", "\ud7ff", "\U0001f600"]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(TEXT_PIECES), max_size=14))
+def test_text_of_is_the_joined_text_of_any_body(pieces: list[str]) -> None:
+    joined_text_matches_on_every_element(parse_fragment("".join(pieces)))
 
 
 texts = st.text(max_size=60)

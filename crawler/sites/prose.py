@@ -26,7 +26,7 @@ from collections.abc import Collection
 
 from lxml import etree
 
-from crawler.common.html import BLOCK_TAGS, drop_tree
+from crawler.common.html import BLOCK_TAGS, drop_tree, text_of
 from crawler.common.text import squash
 
 # What a reader never sees as text.
@@ -182,7 +182,7 @@ def _with_leads(
 
 def is_source_credit(element: etree._Element) -> bool:
     """Tell whether a block's whole text credits the article's source."""
-    return SOURCE_CREDIT.match(squash("".join(element.itertext()))) is not None
+    return SOURCE_CREDIT.match(squash(text_of(element))) is not None
 
 
 def has_sentences(text: str) -> bool:
@@ -195,7 +195,7 @@ def _heading(body: etree._Element, headline: str) -> etree._Element | None:
     if not headline:
         return None
     for heading in body.iter("h1", "h2", "h3"):
-        if squash("".join(heading.itertext())) == headline:
+        if squash(text_of(heading)) == headline:
             return heading
     return None
 
@@ -270,6 +270,6 @@ def _direct_text(element: etree._Element) -> str:
     parts = [element.text or ""]
     for child in element:
         if not (isinstance(child.tag, str) and child.tag in _BLOCKS):
-            parts.append("".join(child.itertext()) if isinstance(child.tag, str) else "")
+            parts.append(text_of(child) if isinstance(child.tag, str) else "")
         parts.append(child.tail or "")
     return "".join(parts)
