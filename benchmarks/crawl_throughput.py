@@ -172,6 +172,7 @@ class Run:
     wall: float  # process start to exit, seconds
     window: float  # first to last request the mirror saw, seconds
     cpu: float  # the child's user + system seconds
+    system: float  # the system (kernel) part of `cpu`
     serving_cpu: float  # the part of `cpu` spent from the first to the last request
     starved: float  # seconds of the serving window the child waited for a CPU (load)
     mirror_cpu: float  # this process's (the mirror's) user + system seconds meanwhile
@@ -248,6 +249,7 @@ def run(
         wall=wall,
         window=mirror.last - mirror.first,
         cpu=usage.ru_utime + usage.ru_stime,
+        system=usage.ru_stime,
         serving_cpu=cpu_at.get("last", 0.0) - cpu_at.get("first", 0.0),
         starved=waited_at.get("last", 0.0) - waited_at.get("first", 0.0),
         mirror_cpu=after.ru_utime + after.ru_stime - own.ru_utime - own.ru_stime,
@@ -334,7 +336,8 @@ def describe(run: Run, count: int) -> str:
         f"{run.kind:5} exit {run.status}: {run.articles} articles served, {run.files} files; "
         f"{run.wall:6.2f}s whole ({count / run.wall:6.1f}/s), "
         f"{run.window:6.2f}s serving ({count / run.window:6.1f}/s); "
-        f"CPU {run.cpu:5.2f}s, {run.serving_cpu / run.window:4.0%} of the serving window "
+        f"CPU {run.cpu:5.2f}s ({run.system:4.2f}s kernel), "
+        f"{run.serving_cpu / run.window:4.0%} of the serving window "
         f"(+{run.starved / run.window:4.0%} waiting for a core), "
         f"mirror {run.mirror_cpu / run.wall:4.0%}; "
         f"peak RSS {run.maxrss_mb:5.0f} MB (ru_maxrss), {run.hwm_mb:5.0f} MB (VmHWM); "
