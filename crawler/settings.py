@@ -175,3 +175,7 @@ DISTRIBUTED_WORKER_MAX_IDLE = 0.0  # seconds a worker waits for work before it s
 DISTRIBUTED_WORKER_HEARTBEAT = 10.0
 # Seconds between two requests to one host from all workers together (default DOWNLOAD_DELAY).
 DISTRIBUTED_HOST_DELAY = None  # None: DOWNLOAD_DELAY
+# scrapy-redis's connection parameters, over its own (a 30 s socket timeout, one retry):
+# a Redis that stops answering holds a call at most twice 5 s, where 30 s would outlast the
+# three heartbeats after which a worker still waiting on it is taken for dead.
+REDIS_PARAMS = {"socket_timeout": 5, "socket_connect_timeout": 5}

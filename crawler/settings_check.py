@@ -189,7 +189,24 @@ class Shares:
         return all(Share().valid(share, settings, name) for share in table.values())
 
 
-Kind = Whole | Seconds | Switch | WebUrl | Names | Text | Share | Words | Shares
+@dataclass(frozen=True)
+class Arguments:
+    """Keyword arguments for a library (JSON on the command line), e.g. {"socket_timeout": 5}."""
+
+    def accepts(self) -> str:
+        """Say what values are taken."""
+        return 'a JSON object of keyword arguments, e.g. {"socket_timeout": 5}'
+
+    def valid(self, value: object, settings: BaseSettings, name: str) -> bool:
+        """Tell whether the value is one of those."""
+        try:
+            table = settings.getdict(name)
+        except (TypeError, ValueError):
+            return False
+        return all(isinstance(key, str) and key.isidentifier() for key in table)
+
+
+Kind = Whole | Seconds | Switch | WebUrl | Names | Text | Share | Words | Shares | Arguments
 
 SETTINGS: dict[str, Kind] = {
     # The project's own (crawler/settings.py says what each does).
@@ -224,6 +241,7 @@ SETTINGS: dict[str, Kind] = {
     "DISTRIBUTED_WORKER_HEARTBEAT": Seconds(positive=True),
     "DISTRIBUTED_WORKER_MAX_IDLE": Seconds(),
     "DISTRIBUTED_HOST_DELAY": Seconds(),
+    "REDIS_PARAMS": Arguments(),  # scrapy-redis's: redis-py's connection arguments
     "SPIDERMON_ENABLED": Switch(),
     "MONITOR_FINISH_REASONS": Words(),
     "MONITOR_MIN_ARTICLES": Whole(1),

@@ -4,18 +4,22 @@ scrapy-redis 0.9.1 calls two APIs that Scrapy 2.19 deprecates: its Scheduler pas
 `spider=` to the stats collector, and its RedisPipeline's `process_item` takes the spider.
 The project's WorkerScheduler wraps the first, and HandBackPipeline stands in for the second;
 these tests fail if the warning comes back (pytest turns warnings into errors), and show
-that it would. Then the worker's taken list and its signs of life.
+that it would. Then the worker's taken list and its signs of life, and a Redis that stops
+answering.
 """
 
 from __future__ import annotations
 
 import logging
+import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
 
 import pytest
 import redis
+import redis.exceptions
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 from scrapy import Request, Spider
@@ -23,6 +27,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import ScrapyDeprecationWarning
 from scrapy.pipelines import ItemPipelineManager
 from scrapy.utils.test import get_crawler
+from scrapy_redis.connection import get_redis_from_settings
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
 
 from crawler.distributed import outcomes
@@ -233,3 +238,17 @@ def test_a_coordinator_that_loses_redis_logs_and_counts_each_failed_step(
         "cannot read the outcomes",
         "cannot queue again what dead workers took",
     ]
+
+
+def test_a_redis_that_stops_answering_fails_a_call_before_a_worker_is_taken_for_dead() -> None:
+    # A server that takes the connection and never answers, as a Redis cut off mid-run.
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        settings = project_settings()
+        settings.set("REDIS_URL", f"redis://127.0.0.1:{silent.getsockname()[1]}/0")
+        server = get_redis_from_settings(settings)
+        started = time.monotonic()
+        with pytest.raises(redis.exceptions.TimeoutError):
+            server.ping()
+        waited = time.monotonic() - started
+    # scrapy-redis's own 30 s timeout held it twice that, past three heartbeats (30 s).
+    assert waited < 3 * settings.getfloat("DISTRIBUTED_WORKER_HEARTBEAT"), waited

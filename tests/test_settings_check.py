@@ -32,6 +32,10 @@ BAD_SETTINGS = {
     "DOWNLOAD_MAXSIZE=-1": (
         "DOWNLOAD_MAXSIZE is '-1': it takes a whole number of bytes (0: no limit) ≥ 0"
     ),
+    "REDIS_PARAMS=5": (
+        "REDIS_PARAMS is '5': it takes a JSON object of keyword arguments, "
+        'e.g. {"socket_timeout": 5}'
+    ),
     "MARKDOWN_EXTRA_FIELDS=source_url": (
         "MARKDOWN_EXTRA_FIELDS is 'source_url': it takes a comma-separated list of some of: "
         "url, media_source, editor, doc_id"
