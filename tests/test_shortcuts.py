@@ -164,7 +164,9 @@ def test_text_of_every_element_is_its_joined_text(page: Path) -> None:
 def test_text_of_leaves_out_comments_processing_instructions_and_the_tail() -> None:
     root = etree.HTML(TRICKY_PAGE)
     joined_text_matches_on_every_element(root)
-    assert text_of(root.find(".//div")) == "lead one & two tail <\nafter"
+    body = root.find(".//div")
+    assert body is not None
+    assert text_of(body) == "lead one & two tail <\nafter"
 
 
 TEXT_PIECES = [*BODY_PIECES, "<b>", "</b>", "<script>", "</script>", "<?pi x?>", "\r", "\x00",
