@@ -24,6 +24,22 @@ class SettingError(ValueError):
     """A setting whose value the project cannot use; the message says what it takes."""
 
 
+def _as_list(settings: BaseSettings, name: str) -> list[object] | None:
+    """Return the setting as Scrapy reads a list (comma-separated text too); None if it cannot."""
+    try:
+        return settings.getlist(name)
+    except (TypeError, ValueError):
+        return None
+
+
+def _as_dict(settings: BaseSettings, name: str) -> dict[object, object] | None:
+    """Return the setting as Scrapy reads a table (JSON text too); None if it cannot."""
+    try:
+        return settings.getdict(name)
+    except (TypeError, ValueError):
+        return None
+
+
 @dataclass(frozen=True)
 class Whole:
     """A whole number, at least `minimum`."""
@@ -118,11 +134,10 @@ class Names:
 
     def valid(self, value: object, settings: BaseSettings, name: str) -> bool:
         """Tell whether the value is one of those."""
-        try:
-            names = settings.getlist(name)
-        except (TypeError, ValueError):
-            return False
-        return all(isinstance(each, str) and each in self.choices for each in names)
+        names = _as_list(settings, name)
+        return names is not None and all(
+            isinstance(each, str) and each in self.choices for each in names
+        )
 
 
 @dataclass(frozen=True)
@@ -165,11 +180,8 @@ class Words:
 
     def valid(self, value: object, settings: BaseSettings, name: str) -> bool:
         """Tell whether the value is one of those."""
-        try:
-            words = settings.getlist(name)
-        except (TypeError, ValueError):
-            return False
-        return all(isinstance(word, str) and word.strip() for word in words)
+        words = _as_list(settings, name)
+        return words is not None and all(isinstance(word, str) and word.strip() for word in words)
 
 
 @dataclass(frozen=True)
@@ -182,11 +194,10 @@ class Shares:
 
     def valid(self, value: object, settings: BaseSettings, name: str) -> bool:
         """Tell whether the value is one of those."""
-        try:
-            table = settings.getdict(name)
-        except (TypeError, ValueError):
-            return False
-        return all(Share().valid(share, settings, name) for share in table.values())
+        table = _as_dict(settings, name)
+        return table is not None and all(
+            Share().valid(share, settings, name) for share in table.values()
+        )
 
 
 @dataclass(frozen=True)
@@ -199,11 +210,10 @@ class Arguments:
 
     def valid(self, value: object, settings: BaseSettings, name: str) -> bool:
         """Tell whether the value is one of those."""
-        try:
-            table = settings.getdict(name)
-        except (TypeError, ValueError):
-            return False
-        return all(isinstance(key, str) and key.isidentifier() for key in table)
+        table = _as_dict(settings, name)
+        return table is not None and all(
+            isinstance(key, str) and key.isidentifier() for key in table
+        )
 
 
 Kind = Whole | Seconds | Switch | WebUrl | Names | Text | Share | Words | Shares | Arguments
