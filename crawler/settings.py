@@ -73,6 +73,9 @@ ITEM_PIPELINES = {
     "pipelines.images.ArchiveImagesPipeline": 850,  # off unless ARCHIVE_IMAGES_ENABLED
     "pipelines.export.MarkdownExportPipeline": 900,
 }
+# An article whose page stages ran in a page process or a distributed worker passes only the
+# stages that write the archive here (crawler/settled.py).
+ITEM_PROCESSOR = "crawler.settled.SettledItemProcessor"
 EXTENSIONS = {
     "crawler.archive.extension.ArchiveExtension": 100,
     # After Scrapy's own (0): they count and judge what the crawl did (crawler/monitoring).

@@ -52,7 +52,4 @@ def make_coordinator(settings: BaseSettings) -> None:
         return
     check_redis(settings)
     settings.set("SCHEDULER", "crawler.distributed.coordinator.CoordinatorScheduler", "cmdline")
-    settings.set(
-        "ITEM_PROCESSOR", "crawler.distributed.coordinator.CoordinatorItemProcessor", "cmdline"
-    )
     add_component(settings, "EXTENSIONS", COORDINATOR_EXTENSION, 200)

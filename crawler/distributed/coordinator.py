@@ -13,12 +13,11 @@ saying it is alive (it died), the coordinator queues those requests again for th
 
 from __future__ import annotations
 
-import inspect
 import itertools
 import logging
 import time
 import uuid
-from typing import Any, Self, cast
+from typing import Self, cast
 
 from redis import Redis
 from redis.exceptions import RedisError
@@ -27,7 +26,6 @@ from scrapy.core.scheduler import Scheduler
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy.http import Request
-from scrapy.pipelines import ItemPipelineManager
 from scrapy.spiders import Spider
 from scrapy.utils.defer import deferred_from_coro
 from scrapy_redis.connection import get_redis_from_settings
@@ -36,6 +34,7 @@ from twisted.internet.task import LoopingCall
 
 from crawler.distributed import is_distributed, outcomes
 from crawler.distributed.keys import RunKeys
+from crawler.settled import mark_settled
 from crawler.spiders.archiving import ARTICLE
 
 logger = logging.getLogger(__name__)
@@ -67,7 +66,6 @@ class Coordinator:
         self.run = uuid.uuid4().hex[:12]
         self.numbers = itertools.count(1)
         self.pending: dict[str, str] = {}  # request id → URL, for requests with no outcome yet
-        self.handed_back: dict[int, Any] = {}  # articles from workers, by id(): archive stages only
         self.keys: RunKeys | None = None
         self.queue: FifoQueue | None = None
         self.last_progress = time.monotonic()
@@ -215,7 +213,7 @@ class Coordinator:
         stats.inc_value(RECEIVED)
         stats.inc_value(f"{RECEIVED}/{outcome.kind.replace(' ', '_')}")
         if outcome.kind == outcomes.ARTICLE and outcome.item is not None:
-            self.handed_back[id(outcome.item)] = outcome.item
+            mark_settled(outcome.item)  # its page stages ran in the worker
             engine = self.crawler.engine
             assert engine is not None
             await engine.scraper.start_itemproc_async(outcome.item, response=None)
@@ -238,10 +236,6 @@ class Coordinator:
                 "Distributed run %s ended (%s) with %d requests without an outcome, e.g. <%s>",
                 self.run, reason, len(self.pending), next(iter(self.pending.values())),
             )  # fmt: skip
-
-    def is_handed_back(self, item: Any) -> bool:
-        """Tell (once) whether an item came from a worker: its early stages already ran."""
-        return self.handed_back.pop(id(item), None) is not None
 
 
 class CoordinatorScheduler(Scheduler):
@@ -268,31 +262,3 @@ class CoordinatorScheduler(Scheduler):
             return False
         self.coordinator.push(request)
         return True
-
-
-class CoordinatorItemProcessor(ItemPipelineManager):
-    """The item pipelines, but an article a worker sent back passes only the archive stages.
-
-    A worker ran the stages that do not touch the archive (body, validation) already; the
-    ones marked `writes_archive` (dedupe, export) need the archive state, so run here.
-    """
-
-    coordinator: Coordinator | None = None
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        """Build the pipelines and find the coordinator."""
-        processor = super().from_crawler(crawler)
-        processor.coordinator = crawler.get_extension(Coordinator)
-        return processor
-
-    async def process_item_async(self, item: Any) -> Any:
-        """Run every stage on a local item; only the archive stages on a worker's."""
-        if self.coordinator is None or not self.coordinator.is_handed_back(item):
-            return await super().process_item_async(item)
-        for method in self.methods["process_item"]:
-            stage = getattr(method, "__self__", None)
-            if method is not None and getattr(stage, "writes_archive", False):
-                result = method(item)
-                item = await result if inspect.isawaitable(result) else result
-        return item
