@@ -10,6 +10,8 @@ from scrapy.http import Response
 from scrapy.logformatter import LogFormatter, LogFormatterResult
 from twisted.python.failure import Failure
 
+from crawler.settled import StageError
+
 
 class ArticleLogFormatter(LogFormatter):
     """Scrapy's log formatter, with items shown as their URL."""
@@ -45,7 +47,12 @@ class ArticleLogFormatter(LogFormatter):
         """Log an item a pipeline raised on as its URL and the error (the traceback follows)."""
         result = super().item_error(item, exception, response, spider)
         result["msg"] = "Error processing <%(url)s>: %(error)s"
-        error = f"{type(exception).__name__}: {exception}"
+        # A stage in a page process: its own error's words (crawler/settled.py).
+        error = (
+            str(exception)
+            if isinstance(exception, StageError)
+            else f"{type(exception).__name__}: {exception}"
+        )
         result["args"] = {"url": ItemAdapter(item).get("url", ""), "error": error}
         return result
 

@@ -40,6 +40,7 @@ from scrapy.utils.misc import build_from_crawler, load_object
 from crawler.archive.document import MarkdownItemExporter, document_bytes
 from crawler.encoding import RedecodingMiddleware
 from crawler.items import Article
+from crawler.listing import Listing
 from crawler.pages import article_page, unread_depth
 from crawler.sites import Channel, ExtractionError, Site, extract_article
 
@@ -137,14 +138,16 @@ class PageRenderer:
             response = decoder.process_response(request, response)
         return response
 
-    def extract(self, response: Response, site: Site, channel: Channel) -> Article:
+    def extract(
+        self, response: Response, site: Site, channel: Channel, listing: Listing | None = None
+    ) -> Article:
         """Turn the response into an Article; raise ExtractionError if it is none.
 
         As a spider does: a body left without text because the page nests deeper than the
         HTML parser reads is refused with that reason, not passed on to be dropped as empty.
         """
         page = article_page(response)
-        article = extract_article(site, page, channel)
+        article = extract_article(site, page, channel, listing)
         too_deep = unread_depth(article.body_html, page.body)
         if too_deep:
             raise ExtractionError(too_deep)

@@ -78,6 +78,7 @@ ITEM_PIPELINES = {
 ITEM_PROCESSOR = "crawler.settled.SettledItemProcessor"
 EXTENSIONS = {
     "crawler.archive.extension.ArchiveExtension": 100,
+    "crawler.page_pool.PagePool": 150,  # off unless PAGE_POOL_PROCESSES
     # After Scrapy's own (0): they count and judge what the crawl did (crawler/monitoring).
     "crawler.monitoring.counts.ArticleCounts": 500,
     "crawler.monitoring.spidermon.MonitorExtension": 510,
@@ -98,6 +99,11 @@ EXTENSIONS_BASE = {
         "scrapy.extensions.remote_control.RemoteControl",
     )
 }
+# Processes that read fetched pages (the site parser and every stage before the archive's)
+# off the crawl's thread; 0: the crawl's own process does (crawler/page_pool.py). For
+# CPU-bound crawls (a fast mirror, Scrapy's HTTP cache) on a machine with cores to spare.
+PAGE_POOL_PROCESSES = 0
+
 LOG_FORMATTER = "crawler.logformatter.ArticleLogFormatter"
 LOG_LEVEL = "INFO"
 

@@ -238,6 +238,7 @@ SETTINGS: dict[str, Kind] = {
     "MISLABELLED_UTF8_ENABLED": Switch(),
     "CHARSET_GUESS_ENABLED": Switch(),
     "REFRESH_MAX_ERRORS": Whole(),
+    "PAGE_POOL_PROCESSES": Whole(unit=" of processes"),
     # REFRESH_SOURCES: read (and checked, entry by entry) by `scrapy refresh` itself.
     "SINA_ROLL_API_URL": WebUrl(),
     "SINA_ROLL_PAGE_SIZE": Whole(1),

@@ -11,6 +11,7 @@ LISTED_UNCHANGED = "archive/listed_unchanged"
 STATE_ERRORS = "archive/state_errors"
 ARCHIVED_BY_ANOTHER_SOURCE = "archive/archived_by_another_source"
 DROPPED = "item_dropped_count"  # Scrapy's own
+PAGE_PROCESS_DEATHS = "page_pool/process_deaths"  # page processes that died (and were replaced)
 IMAGES_KEPT_REMOTE = "images/kept_remote"  # ARCHIVE_IMAGES_ENABLED: images not stored locally
 
 # Per spider, under its prefix.
@@ -18,6 +19,7 @@ LIST_REQUEST_FAILURES = "list/request_failures"
 ARTICLE_REQUEST_FAILURES = "article/request_failures"
 EXTRACTION_ERRORS = "article/extraction_errors"
 PIPELINE_ERRORS = "article/pipeline_errors"  # an item pipeline raised on an article
+LOST_PAGES = "article/lost_pages"  # pages the page processes died on (PAGE_POOL_PROCESSES)
 BAD_ENTRIES = "list/bad_entries"  # listed entries no article can come from (a bad URL, ...)
 DUPLICATES = "list/duplicates"  # articles listed twice in one run (fetched once)
 # Requests redirected where they are not followed (`<prefix>/<kind>/...`).
@@ -31,6 +33,7 @@ DROPPED_SUFFIXES = (
 # What `scrapy refresh` counts as errors (stat names ending so) and as crashes (starting so).
 FAILURE_SUFFIXES = (
     "/request_failures", "/bad_answers", "/write_errors", "/state_errors", "/pipeline_errors",
+    "/lost_pages",
 )  # fmt: skip
 CRASH_PREFIXES = ("spider_exceptions/", "log_count/CRITICAL")
 

@@ -30,14 +30,16 @@ def page(published: str) -> str:
     )
 
 
+# With a page pool, the failing stage (it does not write the archive) runs in a page process.
+@pytest.mark.parametrize("pool", [(), ("-s", "PAGE_POOL_PROCESSES=1")], ids=["here", "pool"])
 def test_an_exception_in_a_pipeline_is_an_error_that_fails_the_refresh(
-    fixtures: Path, tmp_path: Path
+    fixtures: Path, tmp_path: Path, pool: tuple[str, ...]
 ) -> None:
     add_page(fixtures, "article", URL, page("2024-01-02T10:00:00+08:00"))
     pipelines = {**ITEM_PIPELINES, f"{__name__}.FailingPipeline": 850}
     with mirror_of(fixtures, {"1686_1": roll_page(URL)}) as mirror:
         result = refresh(
-            mirror, tmp_path / "archive", "-s", f"ITEM_PIPELINES={json.dumps(pipelines)}"
+            mirror, tmp_path / "archive", "-s", f"ITEM_PIPELINES={json.dumps(pipelines)}", *pool
         )
     assert result.process.returncode == 1, result.log
     assert result.process.stdout.startswith(
@@ -47,6 +49,7 @@ def test_an_exception_in_a_pipeline_is_an_error_that_fails_the_refresh(
     assert result.stat("sina/article/pipeline_errors") == 1
     listed = result.mirror.origin + "/finance.sina.com.cn/" + URL.split("/", 3)[3]
     assert f"ERROR: Error processing <{listed}>: ValueError: a bug in a stage" in result.log
+    assert 'in process_item\n    raise ValueError("a bug in a stage")' in result.log  # where
     assert result.files() == []
 
 

@@ -32,6 +32,9 @@ BAD_SETTINGS = {
     "DOWNLOAD_MAXSIZE=-1": (
         "DOWNLOAD_MAXSIZE is '-1': it takes a whole number of bytes (0: no limit) ≥ 0"
     ),
+    "PAGE_POOL_PROCESSES=-1": (
+        "PAGE_POOL_PROCESSES is '-1': it takes a whole number of processes ≥ 0"
+    ),
     "REDIS_PARAMS=5": (
         "REDIS_PARAMS is '5': it takes a JSON object of keyword arguments, "
         'e.g. {"socket_timeout": 5}'

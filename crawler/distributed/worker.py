@@ -19,7 +19,7 @@ import logging
 import time
 import uuid
 from collections import deque
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from typing import Any, Self, cast
 
 from redis import Redis
@@ -357,9 +357,14 @@ class WorkerOutcomes:
 class HandBackPipeline:
     """A worker's last stage: the article goes back to the coordinator, as its outcome.
 
+    Its way to the archive: run in the crawl's own process (never in a page process), and
+    left out of `scrapy render`, as the stages that write the archive are.
+
     In place of scrapy-redis's RedisPipeline, whose `process_item` takes the spider (which
     Scrapy 2.19 deprecates) and which could not take the request off the taken list.
     """
+
+    writes_archive = True
 
     def __init__(self, outcomes: WorkerOutcomes) -> None:
         self.outcomes = outcomes
@@ -396,11 +401,11 @@ class WorkerSpider(ArchivingSpider):
         assert extension is not None
         return extension
 
-    def parse_article(
+    async def parse_article(
         self, response: Response, site: Site, channel: Channel, listing: Listing
-    ) -> Iterable[Article]:
+    ) -> list[Article]:
         """Extract as the spider does; report a page that gave no article."""
-        articles = list(super().parse_article(response, site, channel, listing))
+        articles = await super().parse_article(response, site, channel, listing)
         if not articles:
             self.outcomes.report(response.request, outcomes.NO_ARTICLE, "not an article page")
         for article in articles:

@@ -144,7 +144,9 @@ def check_drops(stats: Stats, limits: Thresholds) -> list[str]:
     )
     if pages < limits.min_articles or dropped <= pages * limits.max_dropped_share:
         return []
-    detail = ", ".join(f"{reason} {count}" for reason, count in reasons.most_common())
+    # Most first, ties by name: the same words whatever order the drops came in.
+    ordered = sorted(reasons.items(), key=lambda reason: (-reason[1], reason[0]))
+    detail = ", ".join(f"{reason} {count}" for reason, count in ordered)
     return [f"{dropped}/{pages} pages dropped ({detail})"]
 
 

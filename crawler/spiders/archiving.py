@@ -6,7 +6,7 @@ from __future__ import annotations
 import inspect
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, ClassVar, Self
 from urllib.parse import urlsplit
@@ -22,7 +22,9 @@ from crawler.archive.extension import ArchiveExtension
 from crawler.archive.state import ArchiveState, counting_state_errors
 from crawler.items import Article
 from crawler.listing import Listing
+from crawler.page_pool import PageJob, PagePool
 from crawler.pages import article_page, failure_reason, page_name, unread_depth
+from crawler.settled import mark_settled
 from crawler.sites import Channel, ExtractionError, Site, extract_article
 
 LIST, ARTICLE = "list", "article"  # the kinds of request, in `Request.meta["kind"]`
@@ -202,14 +204,23 @@ class ArchivingSpider(scrapy.Spider):
             **request,
         )
 
-    def parse_article(
+    async def parse_article(
         self, response: Response, site: Site, channel: Channel, listing: Listing
-    ) -> Iterable[Article]:
-        """Extract the listed article with its site's page object; log and count a failure."""
-        article = self.extract(response, lambda page: extract_article(site, page, channel, listing))
+    ) -> list[Article]:
+        """Extract the listed article with its site's page object; log and count a failure.
+
+        With PAGE_POOL_PROCESSES a page process reads the page (crawler/page_pool.py).
+        """
         # A list, not a generator: for a generator callback Scrapy reads and parses the
         # method's source to warn about a `return value`, once per bound method it meets
         # (cached only while the method object lives: about one article in five here).
+        pool = self.crawler.get_extension(PagePool)
+        if pool is None:
+            article = self.extract(
+                response, lambda page: extract_article(site, page, channel, listing)
+            )
+        else:
+            article = await self.extract_in_pool(pool, response, site, channel, listing)
         return [] if article is None else [article]
 
     def is_archived_unchanged(self, listing: Listing) -> bool:
@@ -272,9 +283,39 @@ class ArchivingSpider(scrapy.Spider):
                 raise ExtractionError(too_deep)
             return article
         except ExtractionError as error:
-            self.count(stats.EXTRACTION_ERRORS)
-            self.logger.warning("Cannot extract an article %s: %s", page_name(response), error)
+            self.not_an_article(response, str(error))
             return None
+
+    async def extract_in_pool(
+        self, pool: PagePool, response: Response, site: Site, channel: Channel, listing: Listing
+    ) -> Article | None:
+        """Have a page process read the page; log and count as `extract` does.
+
+        The article comes back through the page's stages, marked so that only the archive's
+        are left to run (crawler/settled.py).
+        """
+        try:
+            page = article_page(response)
+        except ExtractionError as error:
+            self.not_an_article(response, str(error))
+            return None
+        outcome = await pool.read(PageJob.of(page, site.key, channel, listing))
+        pool.report(outcome)
+        if outcome.lost:
+            self.count(stats.LOST_PAGES)
+            self.logger.error("Page lost %s: %s", page_name(response), outcome.lost)
+        if outcome.not_article:
+            self.not_an_article(response, outcome.not_article)
+        if outcome.article is None:
+            return None
+        return mark_settled(
+            outcome.article, dropped=outcome.dropped, error=outcome.error, trace=outcome.trace
+        )
+
+    def not_an_article(self, response: Response, reason: str) -> None:
+        """Log and count a fetched page that is not an article page."""
+        self.count(stats.EXTRACTION_ERRORS)
+        self.logger.warning("Cannot extract an article %s: %s", page_name(response), reason)
 
     def listing_failed(self, failure: Failure) -> Iterator[Request]:
         """Log and count a listing page that could not be fetched; go on with the next."""
