@@ -25,20 +25,26 @@ Peak RSS is read two ways: `wait4`'s `ru_maxrss` and the kernel's `VmHWM` polled
 `ru_maxrss` (across fork/vfork and exec), so this process stays small: it imports no
 Scrapy and builds each page when asked instead of holding N pages.
 
+A fourth crawl, `pool`, is ours with PAGE_POOL_PROCESSES=`--page-processes` (1; 0: no such
+crawl): its CPU is the crawl's and its page processes' (all its descendants, polled from
+/proc), and its memory the highest sum of their Pss (a page the forked processes share
+counts once over them all).
+
     .venv/bin/python benchmarks/crawl_throughput.py [--articles 2000] [--repeats 3]
-        [--base-tree DIR]
+        [--page-processes 1] [--base-tree DIR]
 
 The archives and logs go to a temporary folder under BENCH_TMPDIR, else ~/.cache (not
 /tmp: see `benchmarks.work_folder`).
 
 `--base-tree DIR` (a checkout of another commit, e.g. `git worktree add --detach DIR
-<commit>`) adds a fourth crawl, `base`: the same `scrapy crawl sina` from DIR's code, with
+<commit>`) adds a crawl `base`: the same `scrapy crawl sina` from DIR's code, with
 this checkout's venv, alternating with the others, so two trees compare within one run.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import re
@@ -173,7 +179,8 @@ class Run:
     window: float  # first to last request the mirror saw, seconds
     cpu: float  # the child's user + system seconds
     system: float  # the system (kernel) part of `cpu`
-    serving_cpu: float  # the part of `cpu` spent from the first to the last request
+    serving_cpu: float  # CPU of the child and its page processes, first to last request
+    own_serving_cpu: float  # the child's own part of it
     starved: float  # seconds of the serving window the child waited for a CPU (load)
     mirror_cpu: float  # this process's (the mirror's) user + system seconds meanwhile
     maxrss_mb: float  # wait4's ru_maxrss
@@ -181,6 +188,7 @@ class Run:
     articles: int  # article pages the mirror served
     files: int  # Markdown files written (ours only)
     file_ms: float = 0.0  # CPU ms to create a file next to the archive just before the run
+    tree_mb: float = 0.0  # the highest sum of Pss over the child and its descendants
 
 
 def vm_hwm_mb(pid: int) -> float:
@@ -191,6 +199,33 @@ def vm_hwm_mb(pid: int) -> float:
         return 0.0
     match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
     return int(match.group(1)) / 1024 if match else 0.0
+
+
+def pss_mb(pid: int) -> float:
+    """The process's proportional set now (`Pss`: a page shared by n processes counts 1/n), in
+    MB; 0 if it is gone. Page processes share what their fork server imported."""
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0.0
+    match = re.search(r"^Pss:\s+(\d+) kB", rollup, re.MULTILINE)
+    return int(match.group(1)) / 1024 if match else 0.0
+
+
+def descendants(pid: int) -> list[int]:
+    """The ids of a process's children, their children, and so on (page processes)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rpartition(")")[2].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    found: list[int] = []
+    frontier = {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier}
+        found += frontier
+    return found
 
 
 def cpu_seconds(pid: int) -> float:
@@ -223,21 +258,30 @@ def run(
     with log.open("w") as stderr:
         child = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
                                  stderr=stderr)  # fmt: skip
-        hwm, waited, last_request = 0.0, 0.0, 0.0
-        # CPU and run-queue wait of the child when the mirror saw its first and last request.
+        hwm, tree_mb, waited, last_request = 0.0, 0.0, 0.0, 0.0
+        # CPU (the child's and its page processes') and run-queue wait of the child when the
+        # mirror saw its first and last request.
         cpu_at: dict[str, float] = {}
         waited_at: dict[str, float] = {}
-        while True:
+        family: list[int] = []  # the child's descendants, looked for every half second
+        for polls in itertools.count():
             pid, status, usage = os.wait4(child.pid, os.WNOHANG)
             if pid:
                 break
+            if polls % 25 == 0:
+                family = descendants(child.pid)
             hwm = max(hwm, vm_hwm_mb(child.pid))
+            if polls % 5 == 0:  # reading Pss walks the page tables
+                tree_mb = max(tree_mb, sum(map(pss_mb, [child.pid, *family])))
             waited = runqueue_wait(child.pid) or waited
             if mirror.first and "first" not in cpu_at:
-                cpu_at["first"], waited_at["first"] = cpu_seconds(child.pid), waited
+                family = descendants(child.pid)
+                cpu_at["first"], waited_at["first"] = tree_cpu(child.pid, family), waited
+                cpu_at["own first"] = cpu_seconds(child.pid)
             if mirror.last != last_request:
                 last_request = mirror.last
-                cpu_at["last"], waited_at["last"] = cpu_seconds(child.pid), waited
+                cpu_at["last"], waited_at["last"] = tree_cpu(child.pid, family), waited
+                cpu_at["own last"] = cpu_seconds(child.pid)
             time.sleep(0.02)
     wall = time.monotonic() - started
     after = resource.getrusage(resource.RUSAGE_SELF)
@@ -251,13 +295,20 @@ def run(
         cpu=usage.ru_utime + usage.ru_stime,
         system=usage.ru_stime,
         serving_cpu=cpu_at.get("last", 0.0) - cpu_at.get("first", 0.0),
+        own_serving_cpu=cpu_at.get("own last", 0.0) - cpu_at.get("own first", 0.0),
         starved=waited_at.get("last", 0.0) - waited_at.get("first", 0.0),
         mirror_cpu=after.ru_utime + after.ru_stime - own.ru_utime - own.ru_stime,
         maxrss_mb=usage.ru_maxrss / 1024,
         hwm_mb=hwm,
         articles=mirror.articles_served,
         files=int(written.group(1)) if written else 0,
+        tree_mb=tree_mb,
     )
+
+
+def tree_cpu(pid: int, family: list[int]) -> float:
+    """The CPU seconds so far of a process and the descendants it had when last looked at."""
+    return cpu_seconds(pid) + sum(map(cpu_seconds, family))
 
 
 # Timed in a child, so that this process stays small (its peak RSS is carried over into the
@@ -310,18 +361,27 @@ def settings(concurrency: int) -> list[str]:
 
 
 def crawl_command(
-    kind: str, api: str, pages: int, concurrency: int, archive: Path, *, tree: Path = ROOT
+    kind: str,
+    api: str,
+    pages: int,
+    concurrency: int,
+    archive: Path,
+    *,
+    tree: Path = ROOT,
+    processes: int = 0,
 ) -> tuple[list[str], Path]:
     """The command line of one crawl and the folder it runs in.
 
-    `ours` and `base`: `scrapy crawl sina` from `tree`, writing into `archive`; `bare` and
-    `bare1`: the bare spider, run from `archive`'s parent (no scrapy.cfg there: Scrapy's
-    defaults only), `bare1` with the project's CONCURRENT_ITEMS.
-    """
-    if kind in ("ours", "base"):
+    `ours`, `pool` and `base`: `scrapy crawl sina` from `tree`, writing into `archive`
+    (`pool` with PAGE_POOL_PROCESSES=`processes`); `bare` and `bare1`: the bare spider, run
+    from `archive`'s parent (no scrapy.cfg there: Scrapy's defaults only), `bare1` with the
+    project's CONCURRENT_ITEMS.
+    """  # fmt: skip
+    if kind in ("ours", "pool", "base"):
+        pool = ["-s", f"PAGE_POOL_PROCESSES={processes}"] if kind == "pool" else []
         return [sys.executable, "-m", "scrapy", "crawl", "sina", "-a", f"max_pages={pages}",
                 *settings(concurrency), "-s", f"SINA_ROLL_API_URL={api}",
-                "-s", f"MARKDOWN_EXPORT_DIR={archive}"], tree  # fmt: skip
+                "-s", f"MARKDOWN_EXPORT_DIR={archive}", *pool], tree  # fmt: skip
     command = [sys.executable, "-m", "scrapy", "runspider",
                str(ROOT / "benchmarks" / "bare_spider.py"), "-a", f"api={api}",
                "-a", f"pages={pages}", *settings(concurrency)]  # fmt: skip
@@ -336,7 +396,8 @@ def describe(run: Run, count: int) -> str:
         f"{run.kind:5} exit {run.status}: {run.articles} articles served, {run.files} files; "
         f"{run.wall:6.2f}s whole ({count / run.wall:6.1f}/s), "
         f"{run.window:6.2f}s serving ({count / run.window:6.1f}/s); "
-        f"CPU {run.cpu:5.2f}s ({run.system:4.2f}s kernel), "
+        f"CPU {run.cpu:5.2f}s{' (the crawl alone)' if run.kind == 'pool' else ''} "
+        f"({run.system:4.2f}s kernel), "
         f"{run.serving_cpu / run.window:4.0%} of the serving window "
         f"(+{run.starved / run.window:4.0%} waiting for a core), "
         f"mirror {run.mirror_cpu / run.wall:4.0%}; "
@@ -352,6 +413,10 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--base-tree", type=Path, help="also crawl with this checkout's code")
+    parser.add_argument(
+        "--page-processes", type=int, default=1,
+        help="PAGE_POOL_PROCESSES of a crawl `pool` beside `ours` (0: no such crawl)",
+    )  # fmt: skip
     args = parser.parse_args()
     count, pages = args.articles, -(-args.articles // PAGE_SIZE)
 
@@ -363,11 +428,12 @@ def main() -> None:
         parse = parse_cpu(mirror, Path(folder))
         api = f"{mirror.origin}/api/roll/get"
         for attempt in range(args.repeats):
-            kinds = ("bare", "bare1", "ours") + (("base",) if args.base_tree else ())
-            for kind in kinds:
+            kinds = ("bare", "bare1", "ours") + (("pool",) if args.page_processes else ())
+            for kind in kinds + (("base",) if args.base_tree else ()):
                 archive = Path(folder) / f"archive-{kind}-{attempt}"
                 tree = args.base_tree.resolve() if kind == "base" else ROOT
-                command, cwd = crawl_command(kind, api, pages, args.concurrency, archive, tree=tree)
+                command, cwd = crawl_command(kind, api, pages, args.concurrency, archive,
+                                             tree=tree, processes=args.page_processes)  # fmt: skip
                 probe = file_creation_ms(Path(folder) / f"probe-{kind}-{attempt}")
                 result = run(kind, command, cwd, mirror, Path(folder) / f"{kind}.log", tree=tree)
                 result.file_ms = probe
@@ -376,7 +442,7 @@ def main() -> None:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"this benchmark process: peak RSS {own:.0f} MB (a floor for its children's ru_maxrss)")
     print(f"\nmedians over {args.repeats} runs each:")
-    summarize(runs, count, parse)
+    summarize(runs, count, parse, args.page_processes)
     print(f"load average at the end: {os.getloadavg()[0]:.2f}")
     slow = [r for r in runs if r.file_ms > SLOW_FILE_CREATION_MS]
     if slow:
@@ -386,12 +452,12 @@ def main() -> None:
               f"our CPU an article is overstated. Wait a few minutes, or set BENCH_TMPDIR "
               f"to a folder elsewhere, and run again.")  # fmt: skip
     failed = [r for r in runs if r.status != 0 or r.articles != count]
-    failed += [r for r in runs if r.kind in ("ours", "base") and r.files != count]
+    failed += [r for r in runs if r.kind in ("ours", "pool", "base") and r.files != count]
     if failed:
         print(f"WARNING: {len(failed)} run(s) did not fetch/write all {count} articles")
 
 
-def summarize(runs: list[Run], count: int, parse: float) -> None:
+def summarize(runs: list[Run], count: int, parse: float, processes: int) -> None:
     """Print the medians: throughputs, their ratios, CPU per article and its floor, memory."""
 
     def median(kind: str, value: str) -> float:
@@ -436,6 +502,20 @@ def summarize(runs: list[Run], count: int, parse: float) -> None:
               f"window (ratio to bare {base / bare:.2f}, {base_w / bare_w:.2f}); CPU per article "
               f"{base_ms:.2f} ms, {base_ms / floor:.2f}× the floor; ours/base CPU "
               f"{ours_ms / base_ms:.3f}")  # fmt: skip
+    if any(r.kind == "pool" for r in runs):
+        pool, pool_w = rates("pool")
+        pool_ms = median("pool", "serving_cpu") / count * 1e3
+        pool_own_ms = median("pool", "own_serving_cpu") / count * 1e3
+        pool_mb = max(r.tree_mb for r in runs if r.kind == "pool")
+        ours_mb = max(r.tree_mb for r in runs if r.kind == "ours")
+        print(f"our crawl with PAGE_POOL_PROCESSES={processes}: {pool:.1f} articles/s whole run, "
+              f"{pool_w:.1f}/s serving window; throughput ratio to bare {pool / bare:.2f} (whole "
+              f"run), {pool_w / bare_w:.2f} (serving window); CPU per article, the crawl's and "
+              f"its page processes' {pool_ms:.2f} ms ({pool_own_ms:.2f} ms the crawl's own), "
+              f"{pool_ms / floor:.2f}× the floor; peak "
+              f"memory of the crawl and its processes together {pool_mb:.0f} MB (the highest sum "
+              f"of their Pss, polled every 0.1 s; our crawl alone, so read: {ours_mb:.0f} MB)"
+              )  # fmt: skip
     peak = max(max(r.maxrss_mb, r.hwm_mb) for r in runs if r.kind == "ours")
     print(f"our crawl's peak RSS: {peak:.0f} MB (highest of ru_maxrss and VmHWM over the runs); "
           f"bare spider: {max(r.maxrss_mb for r in runs if r.kind == 'bare'):.0f} MB")  # fmt: skip
