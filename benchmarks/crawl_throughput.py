@@ -191,25 +191,25 @@ class Run:
     tree_mb: float = 0.0  # the highest sum of Pss over the child and its descendants
 
 
-def vm_hwm_mb(pid: int) -> float:
-    """The process's peak resident set so far (`VmHWM`), in MB; 0 if it is gone."""
+def proc_mb(pid: int, file: str, name: str) -> float:
+    """A `<name>: <n> kB` line of /proc/<pid>/<file>, in MB; 0 if the process is gone."""
     try:
-        status = Path(f"/proc/{pid}/status").read_text()
+        text = Path(f"/proc/{pid}/{file}").read_text()
     except OSError:
         return 0.0
-    match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+    match = re.search(rf"^{name}:\s+(\d+) kB", text, re.MULTILINE)
     return int(match.group(1)) / 1024 if match else 0.0
+
+
+def vm_hwm_mb(pid: int) -> float:
+    """The process's peak resident set so far (`VmHWM`), in MB."""
+    return proc_mb(pid, "status", "VmHWM")
 
 
 def pss_mb(pid: int) -> float:
     """The process's proportional set now (`Pss`: a page shared by n processes counts 1/n), in
-    MB; 0 if it is gone. Page processes share what their fork server imported."""
-    try:
-        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
-    except OSError:
-        return 0.0
-    match = re.search(r"^Pss:\s+(\d+) kB", rollup, re.MULTILINE)
-    return int(match.group(1)) / 1024 if match else 0.0
+    MB. Page processes share what their fork server imported."""
+    return proc_mb(pid, "smaps_rollup", "Pss")
 
 
 def descendants(pid: int) -> list[int]:
