@@ -21,7 +21,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
+import select
 import signal
+import threading
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -136,12 +139,31 @@ class PageReader:
 _READER: dict[str, PageReader] = {}
 
 
-def _start_process(values: dict[str, Any]) -> None:
+def _start_process(crawl: int, values: dict[str, Any]) -> None:
     """Build the page path of a new page process from the crawl's settings."""
     # Ctrl-C reaches the whole process group: the crawl stops its processes itself, once
     # they have read what they hold.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    follow(crawl)
     _READER["page"] = PageReader(values)
+
+
+def follow(crawl: int) -> None:
+    """End this process when the crawl's process ends, however it ends (SIGKILL too).
+
+    A page process is the fork server's child, not the crawl's, and waits for work on a
+    pipe the crawl's death does not close: without this it would outlive a killed crawl.
+    """
+    try:
+        crawl_exits = os.pidfd_open(crawl)  # readable once that process has ended
+    except ProcessLookupError:  # ended already
+        os._exit(1)
+
+    def wait_for_the_crawl() -> None:
+        select.select([crawl_exits], [], [])
+        os._exit(1)
+
+    threading.Thread(target=wait_for_the_crawl, name="follow-the-crawl", daemon=True).start()
 
 
 def _read_page(job: PageJob) -> PageOutcome:
@@ -168,7 +190,7 @@ class Processes:
                 self.count,
                 mp_context=context,
                 initializer=_start_process,
-                initargs=(self.crawler.settings.copy_to_dict(),),
+                initargs=(os.getpid(), self.crawler.settings.copy_to_dict()),
             )
         return self.executor
 

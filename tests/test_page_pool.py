@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 from pathlib import Path
 
 from crawler.render import project_settings
-from tests.crawling import Crawl, add_page, crawl, mirror_of, roll_page
+from tests.crawling import Crawl, add_page, crawl, mirror_of, roll_page, start_crawl
 from tests.test_crawl_sina import NOT_AN_ARTICLE, PAGE_WITHOUT_BODY_TEXT, PAGE_WITHOUT_TITLE
 from tests.test_fallback import UNKNOWN_LAYOUT
+from tests.test_refresh import wait_for
 
 BASE = "https://finance.sina.com.cn/roll/2024-01-02/"
 # Stats that tell when and how a run ran, not what it did.
-RUN_STATS = re.compile(r"^(start_time|finish_time|elapsed_time_seconds|memusage/|log_count/INFO$)")
+RUN_STATS = re.compile(
+    r"^(start_time|finish_time|elapsed_time_seconds|memusage/|log_count/INFO$|.*_per_minute$)"
+)
 # A log line without its time: `[logger] LEVEL: message`.
 LOG_LINE = re.compile(r"^\S+ \S+ (\[[^\]]+\] [A-Z]+: .*)$", re.MULTILINE)
 
@@ -115,3 +119,36 @@ def test_a_page_that_kills_every_process_reading_it_costs_itself_only(
     )
     assert result.stat("page_pool/process_deaths") == 2  # among the others, then alone
     assert result.stat("markdown/written") == 6  # page 1's three and the three others
+
+
+def family(pid: int) -> list[int]:
+    """A process's children, theirs, and so on (Linux's /proc/<pid>/task/<pid>/children)."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    return [pid for child in map(int, children) for pid in (child, *family(child))]
+
+
+def running(pid: int) -> bool:
+    """Tell whether a process runs (a zombie has ended)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_a_killed_crawl_leaves_no_page_process_behind(fixtures: Path, tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    with mirror_of(fixtures, page_delay=0.5) as mirror:
+        process = start_crawl(mirror, archive, "-a", "max_pages=2", "-s", "CONCURRENT_REQUESTS=1",
+                              "-s", "PAGE_POOL_PROCESSES=1")  # fmt: skip
+        wait_for(lambda: any(archive.rglob("*.md")))  # its page process has read a page
+        helpers = family(process.pid)  # the fork server, its page process, the tracker
+        assert len(helpers) >= 2, helpers
+        process.send_signal(signal.SIGKILL)
+        process.wait()  # not communicate(): a page process left behind would hold its pipes
+        wait_for(lambda: not any(map(running, helpers)), seconds=10)
+        for pipe in (process.stdout, process.stderr):
+            assert pipe is not None
+            pipe.close()
