@@ -344,8 +344,12 @@ NOT_AN_ARTICLE = """<html><head><meta charset="utf-8"><title>新浪财经首页<
 <body><ul><li><a href="/a.shtml">一条新闻</a></li></ul></body></html>"""
 
 
+# A worker with a page process: its page stages run there, the hand-back in the worker.
+@pytest.mark.parametrize(
+    "worker_args", [(), ("-s", "PAGE_POOL_PROCESSES=1")], ids=["worker", "worker-page-pool"]
+)
 def test_every_failure_is_an_outcome_counted_by_the_coordinator_as_one_process_counts_it(
-    fixtures: Path, tmp_path: Path, redis_url: str
+    fixtures: Path, tmp_path: Path, redis_url: str, worker_args: tuple[str, ...]
 ) -> None:
     add_page(fixtures, "no-title", BROKEN.format("notitle"), NO_TITLE)
     add_page(fixtures, "not-article", BROKEN.format("notarticle"), NOT_AN_ARTICLE)
@@ -356,7 +360,7 @@ def test_every_failure_is_an_outcome_counted_by_the_coordinator_as_one_process_c
     )  # fmt: skip
     with mirror_of(fixtures, {"1686_2": broken}) as mirror:
         single = refresh(mirror, tmp_path / "single", "-s", "REFRESH_SOURCES=sina max_pages=2")
-        worker = start_worker(mirror, redis_url, tmp_path / "worker.log")
+        worker = start_worker(mirror, redis_url, tmp_path / "worker.log", *worker_args)
         wait_until_working(tmp_path / "worker.log")
         try:
             many = refresh(
@@ -374,6 +378,8 @@ def test_every_failure_is_an_outcome_counted_by_the_coordinator_as_one_process_c
     assert many.process.returncode == single.process.returncode == 1
     assert many.process.stdout.split(" in ")[0] == single.process.stdout.split(" in ")[0]
     assert "Worker outcome <" in many.log and "HTTP 404" in many.log
+    if worker_args:
+        assert "Page pool: 1 page processes" in (tmp_path / "worker.log").read_text("utf-8")
 
 
 POLITE_PAGE = """<html><head><meta charset="utf-8">
