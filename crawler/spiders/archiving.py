@@ -211,9 +211,6 @@ class ArchivingSpider(scrapy.Spider):
 
         With PAGE_POOL_PROCESSES a page process reads the page (crawler/page_pool.py).
         """
-        # A list, not a generator: for a generator callback Scrapy reads and parses the
-        # method's source to warn about a `return value`, once per bound method it meets
-        # (cached only while the method object lives: about one article in five here).
         pool = self.crawler.get_extension(PagePool)
         if pool is None:
             article = self.extract(
@@ -221,6 +218,9 @@ class ArchivingSpider(scrapy.Spider):
             )
         else:
             article = await self.extract_in_pool(pool, response, site, channel, listing)
+        # A list, not a generator: for a generator callback Scrapy reads and parses
+        # the method's source to warn about a `return value`, once per bound method it meets
+        # (cached only while the method object lives: about one article in five here).
         return [] if article is None else [article]
 
     def is_archived_unchanged(self, listing: Listing) -> bool:
