@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 from pathlib import Path
@@ -152,3 +153,25 @@ def test_a_killed_crawl_leaves_no_page_process_behind(fixtures: Path, tmp_path: 
         for pipe in (process.stdout, process.stderr):
             assert pipe is not None
             pipe.close()
+
+
+def test_ctrl_c_stops_a_crawl_and_its_page_processes_with_whole_files(
+    fixtures: Path, tmp_path: Path
+) -> None:
+    archive = tmp_path / "archive"
+    with mirror_of(fixtures, page_delay=0.5) as mirror:
+        process = start_crawl(mirror, archive, "-a", "max_pages=2", "-s", "CONCURRENT_REQUESTS=1",
+                              "-s", "PAGE_POOL_PROCESSES=1")  # fmt: skip
+        wait_for(lambda: any(archive.rglob("*.md")))
+        helpers = family(process.pid)
+        # Ctrl-C reaches the whole process group; here, the crawl and each of its helpers.
+        for pid in (process.pid, *helpers):
+            os.kill(pid, signal.SIGINT)
+        _, log = process.communicate(timeout=60)
+    assert process.returncode == 0, log
+    assert "Received SIGINT, shutting down gracefully" in log
+    assert "A page process died" not in log  # they ignore it: the crawl stops them
+    assert not any(map(running, helpers))
+    files = [path for path in archive.rglob("*.md") if ".archive" not in path.parts]
+    assert 1 <= len(files) < 6
+    assert not list(archive.rglob("*.tmp"))
