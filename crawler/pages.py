@@ -3,7 +3,8 @@
 Shared so that each spider that hands pages to a site parser (sina, feed, sitemap) drops
 an empty answer or a non-text one with the same reason, names a redirected page by the URL
 it asked for as well as the one it got (a login or captcha page, typically), and says why
-a request failed in words rather than an exception's name.
+a request failed in words rather than an exception's name; and reads a page's article
+the one way (`read_article`) the spiders, the page processes and `scrapy render` share.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from scrapy.utils.response import response_status_message
 from twisted.python.failure import Failure
 
 from crawler.common.html import has_text
-from crawler.sites import ExtractionError
+from crawler.items import Article
+from crawler.listing import Listing
+from crawler.sites import Channel, ExtractionError, Site, extract_article
 
 
 def article_page(response: Response) -> TextResponse:
@@ -26,6 +29,22 @@ def article_page(response: Response) -> TextResponse:
     if not isinstance(response, TextResponse):
         raise ExtractionError("not a text page")
     return response
+
+
+def read_article(
+    response: Response, site: Site, channel: Channel, listing: Listing | None = None
+) -> Article:
+    """Read a fetched page's article with the site's page object; raise ExtractionError if none.
+
+    A body left without text because the page nests deeper than the HTML parser reads is
+    refused with that reason, not passed on to be dropped as empty.
+    """
+    page = article_page(response)
+    article = extract_article(site, page, channel, listing)
+    too_deep = unread_depth(article.body_html, page.body)
+    if too_deep:
+        raise ExtractionError(too_deep)
+    return article
 
 
 def unread_depth(body_html: str, page: bytes) -> str:

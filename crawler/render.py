@@ -7,7 +7,8 @@ The stages, in a crawl's order:
    page's own `<meta>`), with the request it answers;
 2. redecode: the project's re-decoding downloader middlewares (crawler/encoding.py), built
    from the settings with `from_crawler`, called in the order the downloader calls them;
-3. extract: the checks every spider makes (crawler/pages.py), then `extract_article`;
+3. extract: `crawler.pages.read_article`, as every spider reads a fetched page (its checks,
+   then `extract_article`);
 4. process: every item pipeline of ITEM_PIPELINES but those that write the archive
    (`writes_archive = True`), built with `from_crawler`, in their priority order;
 5. format: the seed format (`MarkdownItemExporter`, with MARKDOWN_EXTRA_FIELDS).
@@ -41,8 +42,8 @@ from crawler.archive.document import MarkdownItemExporter, document_bytes
 from crawler.encoding import RedecodingMiddleware
 from crawler.items import Article
 from crawler.listing import Listing
-from crawler.pages import article_page, unread_depth
-from crawler.sites import Channel, ExtractionError, Site, extract_article
+from crawler.pages import read_article
+from crawler.sites import Channel, ExtractionError, Site
 
 # What a saved page with no recorded headers is taken to have been served with: HTML, no
 # charset, so that a BOM or the page's own declaration decides (as for a file on disk).
@@ -141,17 +142,8 @@ class PageRenderer:
     def extract(
         self, response: Response, site: Site, channel: Channel, listing: Listing | None = None
     ) -> Article:
-        """Turn the response into an Article; raise ExtractionError if it is none.
-
-        As a spider does: a body left without text because the page nests deeper than the
-        HTML parser reads is refused with that reason, not passed on to be dropped as empty.
-        """
-        page = article_page(response)
-        article = extract_article(site, page, channel, listing)
-        too_deep = unread_depth(article.body_html, page.body)
-        if too_deep:
-            raise ExtractionError(too_deep)
-        return article
+        """Turn the response into an Article, as a spider does; raise ExtractionError if none."""
+        return read_article(response, site, channel, listing)
 
     def process(self, article: Article) -> Article:
         """Run the item pipelines on an article; a dropped article raises DropItem."""

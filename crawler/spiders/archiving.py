@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.http import Request, Response, TextResponse
+from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
 from crawler import stats
@@ -23,9 +23,9 @@ from crawler.archive.state import ArchiveState, counting_state_errors
 from crawler.items import Article
 from crawler.listing import Listing
 from crawler.page_pool import PageJob, PagePool
-from crawler.pages import article_page, failure_reason, page_name, unread_depth
+from crawler.pages import article_page, failure_reason, page_name, read_article
 from crawler.settled import mark_settled
-from crawler.sites import Channel, ExtractionError, Site, extract_article
+from crawler.sites import Channel, ExtractionError, Site
 
 LIST, ARTICLE = "list", "article"  # the kinds of request, in `Request.meta["kind"]`
 # Warnings of one kind about one listing page's entries logged in full; the rest are counted.
@@ -213,9 +213,7 @@ class ArchivingSpider(scrapy.Spider):
         """
         pool = self.crawler.get_extension(PagePool)
         if pool is None:
-            article = self.extract(
-                response, lambda page: extract_article(site, page, channel, listing)
-            )
+            article = self.extract(response, site, channel, listing)
         else:
             article = await self.extract_in_pool(pool, response, site, channel, listing)
         # A list, not a generator: for a generator callback Scrapy reads and parses
@@ -272,16 +270,11 @@ class ArchivingSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"{self.stats_prefix}/{name}", value)
 
     def extract(
-        self, response: Response, parse: Callable[[TextResponse], Article]
+        self, response: Response, site: Site, channel: Channel, listing: Listing
     ) -> Article | None:
-        """Run a parser on a fetched page; log and count a page that is not an article."""
+        """Read a fetched page's article; log and count a page that is not an article."""
         try:
-            page = article_page(response)
-            article = parse(page)
-            too_deep = unread_depth(article.body_html, page.body)
-            if too_deep:
-                raise ExtractionError(too_deep)
-            return article
+            return read_article(response, site, channel, listing)
         except ExtractionError as error:
             self.not_an_article(response, str(error))
             return None
