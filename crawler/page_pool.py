@@ -22,6 +22,7 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import pickle
 import select
 import signal
 import threading
@@ -35,7 +36,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.http import TextResponse
-from scrapy.settings import Settings
+from scrapy.settings import BaseSettings, Settings
 
 from crawler import stats
 from crawler.distributed.outcomes import StatsDelta
@@ -99,6 +100,23 @@ class _Collecting(logging.Handler):
     def formatter_or_default(self) -> logging.Formatter:
         """The handler's formatter, else logging's default one."""
         return self.formatter or logging.Formatter()
+
+
+def portable_settings(settings: BaseSettings) -> tuple[dict[str, Any], list[str]]:
+    """The crawl's settings a page process can be sent, and the names of those it cannot.
+
+    A value made at run time (`scrapy demo`'s download handler, a class it builds for its
+    mirror) does not pickle: a page process goes without it, and the crawl says which.
+    """
+    values, left_out = {}, []
+    for name, value in settings.copy_to_dict().items():
+        try:
+            pickle.dumps(value)
+        except (pickle.PicklingError, TypeError, AttributeError):
+            left_out.append(name)
+        else:
+            values[name] = value
+    return values, sorted(left_out)
 
 
 class PageReader:
@@ -190,7 +208,7 @@ class Processes:
                 self.count,
                 mp_context=context,
                 initializer=_start_process,
-                initargs=(os.getpid(), self.crawler.settings.copy_to_dict()),
+                initargs=(os.getpid(), portable_settings(self.crawler.settings)[0]),
             )
         return self.executor
 
@@ -248,6 +266,13 @@ class PagePool:
         """Start the page processes (the first pages would wait for them otherwise)."""
         self.pages.warm()
         logger.info("Page pool: %d page processes", self.pages.count)
+        left_out = portable_settings(self.crawler.settings)[1]
+        if left_out:
+            logger.info(
+                "Page pool: %s left at their defaults in the page processes (values that "
+                "cannot be sent to another process)",
+                ", ".join(left_out),
+            )
 
     def stop(self) -> None:
         """Stop the page processes."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import frontmatter
+import pytest
 
 from tests.documents import (
     FIXTURES,
@@ -70,10 +71,14 @@ def test_render_errors_are_usage_errors() -> None:
     assert "sina has no channel '42'" in unknown_channel.stderr
 
 
+# The demo's download handler is a class made at run time: a page process does without it.
+@pytest.mark.parametrize("pool", [(), ("-s", "PAGE_POOL_PROCESSES=1")], ids=["alone", "pool"])
 def test_demo_crawls_the_recorded_pages_into_the_archive_under_their_real_urls(
-    tmp_path: Path,
+    tmp_path: Path, pool: tuple[str, ...]
 ) -> None:
-    result = scrapy_cli("demo", "-s", f"MARKDOWN_EXPORT_DIR={tmp_path}", "-s", "DOWNLOAD_DELAY=0")
+    result = scrapy_cli(
+        "demo", "-s", f"MARKDOWN_EXPORT_DIR={tmp_path}", "-s", "DOWNLOAD_DELAY=0", *pool
+    )
     assert result.returncode == 0, result.stderr
     files = {
         frontmatter.load(path)["title"]: path.read_text(encoding="utf-8")
