@@ -26,6 +26,7 @@ import pickle
 import select
 import signal
 import threading
+import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -172,16 +173,39 @@ def follow(crawl: int) -> None:
     A page process is the fork server's child, not the crawl's, and waits for work on a
     pipe the crawl's death does not close: without this it would outlive a killed crawl.
     """
+
+    def end_with_the_crawl() -> None:
+        wait_for_exit(crawl)
+        os._exit(1)
+
+    threading.Thread(target=end_with_the_crawl, name="follow-the-crawl", daemon=True).start()
+
+
+def wait_for_exit(pid: int) -> None:
+    """Return once the process `pid` has ended: told by a pidfd, else by looking every second."""
     try:
-        crawl_exits = os.pidfd_open(crawl)  # readable once that process has ended
+        exits = os.pidfd_open(pid)  # readable once that process has ended
     except ProcessLookupError:  # ended already
-        os._exit(1)
+        return
+    except (AttributeError, OSError):  # not Linux, a kernel before 5.3, or a sandbox's refusal
+        poll_until_gone(pid)
+        return
+    try:
+        select.select([exits], [], [])
+    finally:
+        os.close(exits)
 
-    def wait_for_the_crawl() -> None:
-        select.select([crawl_exits], [], [])
-        os._exit(1)
 
-    threading.Thread(target=wait_for_the_crawl, name="follow-the-crawl", daemon=True).start()
+def poll_until_gone(pid: int, every: float = 1.0) -> None:
+    """Return once no process has the id `pid`, looking every `every` seconds."""
+    while True:
+        try:
+            os.kill(pid, 0)  # signal 0: only asks whether the process is there
+        except ProcessLookupError:
+            return
+        except PermissionError:  # there, and another user's
+            pass
+        time.sleep(every)
 
 
 def _read_page(job: PageJob) -> PageOutcome:

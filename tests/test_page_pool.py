@@ -6,8 +6,13 @@ import json
 import os
 import re
 import signal
+import subprocess
+import threading
 from pathlib import Path
 
+import pytest
+
+from crawler.page_pool import wait_for_exit
 from crawler.render import project_settings
 from tests.crawling import Crawl, add_page, crawl, mirror_of, roll_page, start_crawl
 from tests.test_crawl_sina import NOT_AN_ARTICLE, PAGE_WITHOUT_BODY_TEXT, PAGE_WITHOUT_TITLE
@@ -175,3 +180,21 @@ def test_ctrl_c_stops_a_crawl_and_its_page_processes_with_whole_files(
     files = [path for path in archive.rglob("*.md") if ".archive" not in path.parts]
     assert 1 <= len(files) < 6
     assert not list(archive.rglob("*.tmp"))
+
+
+@pytest.mark.parametrize("told_by", ["pidfd", "polling"])
+def test_a_page_process_tells_when_the_crawl_has_ended(
+    told_by: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if told_by == "polling":  # as on a system without pidfds (not Linux, or before 5.3)
+        monkeypatch.delattr(os, "pidfd_open")
+    crawl_process = subprocess.Popen(["sleep", "60"])
+    waiting = threading.Thread(target=wait_for_exit, args=(crawl_process.pid,), daemon=True)
+    waiting.start()
+    waiting.join(timeout=1.5)
+    assert waiting.is_alive()  # the crawl runs: still waiting
+    crawl_process.kill()
+    crawl_process.wait()
+    waiting.join(timeout=5)
+    assert not waiting.is_alive()
+    wait_for_exit(crawl_process.pid)  # ended before the wait began: returns at once
