@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import inspect
 import re
 import subprocess
+from types import ModuleType
 
-from crawler import settings
+from crawler import settings as loaded_settings
 from crawler.sites import site_named
 from crawler.spiders.sina import SinaSpider
 from tests.documents import FIXTURES, ROOT
@@ -18,6 +20,18 @@ PROJECT_PREFIXES = (
     "SPIDERMON_", "RUN_REPORT_", "PROGRESS_", "HEXO_", "DISTRIBUTED_", "REDIS_URL", "REDIS_PARAMS",
     "PAGE_POOL_",
 )  # fmt: skip
+
+
+def settings_as_written() -> ModuleType:
+    """The project's settings module as its file sets them (tests/conftest.py changes one)."""
+    spec = importlib.util.spec_from_file_location("settings_as_written", loaded_settings.__file__)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+settings = settings_as_written()
 
 
 def table_rows(heading: str) -> list[list[str]]:
