@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import closing
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,7 +59,7 @@ def plant_faults(root: Path) -> None:
         edited.read_text(encoding="utf-8").replace("正文", "正文。"), encoding="utf-8"
     )
     shutil.copyfile(copied, copied.with_name(f"{copied.stem} (copy).md"))
-    with sqlite3.connect(state_folder(root) / "state.db") as connection:
+    with closing(sqlite3.connect(state_folder(root) / "state.db")) as connection, connection:
         connection.execute(
             "DELETE FROM articles WHERE path = ?", (str(unrecorded.relative_to(root)),)
         )

@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -56,7 +57,7 @@ def plant_faults(archive: Path) -> dict[str, Path]:
     duplicate = copied.with_name(f"{copied.stem} (copy).md")
     shutil.copyfile(copied, duplicate)
     relative = str(unrecorded.relative_to(archive))
-    with sqlite3.connect(archive / ".archive" / "state.db") as connection:
+    with closing(sqlite3.connect(archive / ".archive" / "state.db")) as connection, connection:
         connection.execute("DELETE FROM articles WHERE path = ?", (relative,))
     deleted.unlink()
     handle, temporary = create_temporary(copied.parent)  # a write a killed run left

@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -177,9 +178,9 @@ def test_a_state_changed_since_the_last_run_ended_is_checked_in_full(
 ) -> None:
     root = new_archive(tmp_path)
     assert run_under_lock(settings_for(root), nothing) == 0
-    with sqlite3.connect(root / STATE) as connection:  # e.g. someone's `sqlite3 state.db`
+    # e.g. someone's `sqlite3 state.db`
+    with closing(sqlite3.connect(root / STATE)) as connection, connection:
         connection.execute("UPDATE articles SET title = '另一个标题'")
-    connection.close()
     planted = plant_temporary_file(root)
     full_checks.clear()
     with caplog.at_level(logging.INFO):

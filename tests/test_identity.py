@@ -51,6 +51,8 @@ def test_two_articles_with_one_title_and_date_get_two_files(tmp_path: Path) -> N
     assert "第二篇" in files[1].read_text(encoding="utf-8")
     assert crawler.stats is not None
     assert crawler.stats.get_value("markdown/unchanged") == 2
+    assert pipeline.state is not None
+    pipeline.state.close()
 
 
 def crawl_twice(

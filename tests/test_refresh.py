@@ -8,6 +8,7 @@ import json
 import signal
 import sqlite3
 import time
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -183,7 +184,7 @@ def test_a_lost_state_is_rebuilt_from_the_files_without_duplicates(
 
 def assert_state_agrees_with_files(archive: Path) -> None:
     """Every article the state records is in its file, with the recorded content."""
-    with sqlite3.connect(archive / ".archive" / "state.db") as state:
+    with closing(sqlite3.connect(archive / ".archive" / "state.db")) as state:
         rows = state.execute("SELECT path, content_hash FROM articles").fetchall()
     for path, content_hash in rows:
         assert hashlib.sha256((archive / path).read_bytes()).hexdigest() == content_hash
@@ -402,3 +403,4 @@ def test_an_article_archived_by_one_source_is_not_rewritten_by_another(tmp_path:
     assert crawler.stats is not None
     assert crawler.stats.get_value("archive/archived_by_another_source") == 1
     assert pipeline.state.count() == 1
+    dedupe.state.close()  # the pipelines share the crawl's one

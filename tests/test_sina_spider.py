@@ -23,7 +23,8 @@ PROJECT_SETTINGS = {name: value for name, value in vars(settings).items() if nam
 
 def spider(**arguments: str) -> SinaSpider:
     """Build the spider under the project's settings, its API pointed at 127.0.0.1."""
-    overrides = {"SINA_ROLL_API_URL": "http://127.0.0.1:1/api/roll/get"}
+    # No archive: the spider is only built, never run, and nothing would close its state.
+    overrides = {"SINA_ROLL_API_URL": "http://127.0.0.1:1/api/roll/get", "ARCHIVE_ENABLED": False}
     crawler = get_crawler(SinaSpider, {**PROJECT_SETTINGS, **overrides})
     created: SinaSpider = SinaSpider.from_crawler(crawler, **arguments)
     return created
