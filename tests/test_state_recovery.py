@@ -233,7 +233,7 @@ def test_the_look_for_an_adopted_file_reads_the_adopted_records_of_the_date_only
     plan = " ".join(
         str(row["detail"])
         for row in state.connection.execute(
-            "EXPLAIN QUERY PLAN " + ADOPTABLE_QUERY, ("x", date, "y")
+            "EXPLAIN QUERY PLAN " + ADOPTABLE_QUERY, {"title": "x", "date": date, "body_hash": "y"}
         )
     )
     state.close()

@@ -86,11 +86,13 @@ ADDED_COLUMNS = {"body_hash": "TEXT"}
 COMPLETE = "complete"
 
 # An adopted file (`file:` key) of the article's date with its title or its body, the file
-# with both first (parameters: ?1 the title, ?2 the date, ?3 the body's hash).
+# with both first. Named parameters: Python 3.12 deprecates numbered ones given as a
+# sequence, and 3.14 refuses them.
 ADOPTABLE_QUERY = (
-    "SELECT * FROM articles WHERE date = ?2 AND key LIKE 'file:%' "
-    "AND (title = ?1 OR body_hash = ?3) "
-    "ORDER BY (body_hash IS ?3) + (title = ?1) DESC, (body_hash IS ?3) DESC LIMIT 1"
+    "SELECT * FROM articles WHERE date = :date AND key LIKE 'file:%' "
+    "AND (title = :title OR body_hash = :body_hash) "
+    "ORDER BY (body_hash IS :body_hash) + (title = :title) DESC, (body_hash IS :body_hash) DESC "
+    "LIMIT 1"
 )
 
 
@@ -225,7 +227,8 @@ class ArchiveState:
         Its date must be the article's, and its title or its body too (a headline may change
         after the state was lost); a file with both is preferred, then one with the body.
         """
-        row = self.connection.execute(ADOPTABLE_QUERY, (title, date, body_hash)).fetchone()
+        wanted = {"title": title, "date": date, "body_hash": body_hash}
+        row = self.connection.execute(ADOPTABLE_QUERY, wanted).fetchone()
         return Record(**dict(row)) if row else None
 
     def _first(self, condition: str, *values: str) -> Record | None:
