@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test
+.PHONY: install demo test fast-tests
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,4 +25,9 @@ test: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/pytest -m component -n 0 || [ $$? -eq 5 ]
+	$(BIN)/pytest
+
+# The fast tests alone, for another Python: `make fast-tests PYTHON=python3.13 VENV=.venv-3.13`
+# (CI runs them under each newer Python the machine has: .ci/run).
+fast-tests: install
 	$(BIN)/pytest
