@@ -280,7 +280,7 @@ class PagePool:
         """Enabled by PAGE_POOL_PROCESSES > 0."""
         processes = crawler.settings.getint("PAGE_POOL_PROCESSES")
         if processes <= 0:
-            raise NotConfigured("PAGE_POOL_PROCESSES is 0")
+            raise NotConfigured  # off by default: no reason given, so Scrapy logs no warning
         pool = cls(crawler, processes)
         crawler.signals.connect(pool.start, signal=signals.spider_opened)
         crawler.signals.connect(pool.stop, signal=signals.engine_stopped)

@@ -97,7 +97,7 @@ class ArchiveImagesPipeline(FilesPipeline):
         """Build the stage from the ARCHIVE_IMAGES_* settings (off unless enabled)."""
         settings = crawler.settings
         if not settings.getbool("ARCHIVE_IMAGES_ENABLED"):
-            raise NotConfigured("ARCHIVE_IMAGES_ENABLED is off")
+            raise NotConfigured  # off by default: no reason given, so Scrapy logs no warning
         folder = settings.get("ARCHIVE_IMAGES_DIR") or archive_root(settings).parent / "images"
         return cls(
             str(Path(folder).resolve()),

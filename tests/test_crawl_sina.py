@@ -136,6 +136,16 @@ def test_a_crawl_leaves_only_whole_markdown_files(fixtures: Path, tmp_path: Path
         assert path.read_text(encoding="utf-8").endswith("\n</div>\n" + " " * 12)
 
 
+def test_a_crawl_with_nothing_wrong_logs_no_warning(fixtures: Path, tmp_path: Path) -> None:
+    # Scheduled runs are watched for warnings: a component that is off by default (the page
+    # pool, the image downloads) says nothing of it.
+    with mirror_of(fixtures) as mirror:
+        result = crawl(mirror, tmp_path / "archive", "-a", "max_pages=2")
+    assert result.files()
+    assert " WARNING: " not in result.log, result.log
+    assert result.stat("log_count/WARNING") == 0
+
+
 def test_article_urls_on_other_hosts_are_not_followed(fixtures: Path, tmp_path: Path) -> None:
     offsite = "https://example.com/finance/2024/article.html"
     with mirror_of(fixtures, {"1686_1": roll_page(offsite)}) as mirror:
