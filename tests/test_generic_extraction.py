@@ -180,6 +180,8 @@ def test_a_page_with_no_article_text_is_an_extraction_error(tmp_path: Path) -> N
         "render: nothing rendered for https://example.com/app: "
         "no article text found (prose blocks, readability, trafilatura)" in result.stderr
     )
+    # Said once, in our words: trafilatura's own warning ("discarding data") is not passed on.
+    assert "[trafilatura" not in result.stderr, result.stderr
 
 
 def test_a_declared_time_without_offset_is_beijing_time(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import functools
 import html
+import logging
 from datetime import datetime, time
 from typing import Any, cast
 from urllib.parse import urlsplit
@@ -21,6 +22,10 @@ from crawler.sites.base import Channel, ExtractionError, Site
 from crawler.sites.extract import meta
 from crawler.sites.page import ArticlePage
 from crawler.sites.prose import drop_asides, find_article, has_sentences, is_source_credit
+
+# trafilatura warns of a page where it finds too little text ("discarding data"): this
+# profile says so itself, once, with the reasons of every reading it tried. Its errors pass.
+logging.getLogger("trafilatura").setLevel(logging.ERROR)
 
 # How trafilatura is asked for the article, chosen by measuring the fixture pages
 # (benchmarks/generic_overlap.py): `favor_precision` lost 31 of 163-money-1's 32 paragraphs,
