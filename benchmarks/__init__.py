@@ -71,3 +71,26 @@ def file_creation_ms(folder: Path, count: int = 200) -> float:
     for number in range(count):
         os.close(os.open(folder / f"probe-{number}", os.O_WRONLY | os.O_CREAT | os.O_EXCL))
     return (time.thread_time() - started) / count * 1e3
+
+
+def durable_write_ms(folder: Path, size: int = 8192, count: int = 200) -> float:
+    """The CPU milliseconds (kernel's included) of writing one new file durably in `folder`.
+
+    The least any archive that survives a crash does for an article: a temporary file
+    created, `size` bytes written and fsync'd, then renamed into place. Plain `os` calls, not
+    the project's code: a floor to set the crawl's archive writes against. The bare spider
+    writes nothing, so its CPU an article leaves this out.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    data = b"x" * size
+    started = time.process_time()
+    for number in range(count):
+        temporary = folder / f".durable-{number}.tmp"
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            os.write(handle, data)
+            os.fsync(handle)
+        finally:
+            os.close(handle)
+        os.replace(temporary, folder / f"durable-{number}.md")
+    return (time.process_time() - started) / count * 1e3

@@ -13,7 +13,8 @@ medians: articles per second over the whole process (start-up included) and over
 serving window (first to last request the mirror saw), the child's CPU use, and its peak
 RSS; and the floor of our per-article CPU: the bare spider's CPU an article plus one lxml
 parse of the page it fetched (timed in a child process on the pages served), with our CPU
-an article as a multiple of it.
+an article as a multiple of it; and the same floor with a durable write of each article
+added (`benchmarks.durable_write_ms`), since the bare spider writes nothing.
 
 Before each crawl, the CPU that creating a file next to its archive takes is probed and
 printed (`a new file … ms`): on ext4 it grows many times over for minutes after many files
@@ -63,6 +64,7 @@ if str(ROOT) not in sys.path:
 
 from benchmarks import (  # noqa: E402
     SLOW_FILE_CREATION_MS,
+    durable_write_ms,
     file_creation_ms,
     load_average,
     machine_line,
@@ -426,6 +428,7 @@ def main() -> None:
     mirror = BenchMirror(count)
     with work_folder() as folder, serve(mirror, KeepAliveHandler):
         parse = parse_cpu(mirror, Path(folder))
+        write = durable_write_ms(Path(folder) / "durable") / 1e3
         api = f"{mirror.origin}/api/roll/get"
         for attempt in range(args.repeats):
             kinds = ("bare", "bare1", "ours") + (("pool",) if args.page_processes else ())
@@ -442,7 +445,7 @@ def main() -> None:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"this benchmark process: peak RSS {own:.0f} MB (a floor for its children's ru_maxrss)")
     print(f"\nmedians over {args.repeats} runs each:")
-    summarize(runs, count, parse, args.page_processes)
+    summarize(runs, count, parse, write, args.page_processes)
     print(f"load average at the end: {os.getloadavg()[0]:.2f}")
     slow = [r for r in runs if r.file_ms > SLOW_FILE_CREATION_MS]
     if slow:
@@ -457,7 +460,7 @@ def main() -> None:
         print(f"WARNING: {len(failed)} run(s) did not fetch/write all {count} articles")
 
 
-def summarize(runs: list[Run], count: int, parse: float, processes: int) -> None:
+def summarize(runs: list[Run], count: int, parse: float, write: float, processes: int) -> None:
     """Print the medians: throughputs, their ratios, CPU per article and its floor, memory."""
 
     def median(kind: str, value: str) -> float:
@@ -490,6 +493,11 @@ def summarize(runs: list[Run], count: int, parse: float, processes: int) -> None
         f"{parse * 1e3:.2f} ms): {floor:.2f} ms; ours is {ours_ms / floor:.2f}× the floor "
         f"(target: at most 1.3×); with CONCURRENT_ITEMS={items}: floor {floor1:.2f} ms, "
         f"ours {ours_ms / floor1:.2f}× it"
+    )
+    print(
+        f"the same floor with a durable write of each article (a new 8 KiB file fsync'd and "
+        f"renamed, plain os calls: {write * 1e3:.2f} ms): {floor + write * 1e3:.2f} ms; ours is "
+        f"{ours_ms / (floor + write * 1e3):.2f}× it"
     )
     window, starved = median("ours", "window"), median("ours", "starved")
     print(f"our crawl's serving window: {ours_cpu / window:.0%} computing, {starved / window:.0%} "
