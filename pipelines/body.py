@@ -18,9 +18,9 @@ from itemadapter import ItemAdapter
 from crawler.common.html import parse_fragment, serialize_fragment
 from crawler.common.urls import https_url
 from crawler.sites import site_named
-from pipelines.boilerplate import lead_image_of_tree, strip_boilerplate
+from pipelines.boilerplate import strip_boilerplate
 from pipelines.clean import clean_tree
-from pipelines.lead_image import settled_lead_image
+from pipelines.lead_image import lead_image_of_tree, settled_lead_image
 from pipelines.sanitize import sanitize_html
 from pipelines.validate import remember_body_text
 

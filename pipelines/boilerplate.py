@@ -1,4 +1,4 @@
-"""Removing boilerplate: what the site wraps around the article; then the lead image.
+"""Removing boilerplate: what the site wraps around the article.
 
 Stages of `remove_boilerplate` (the body pipeline runs them on its tree), in order:
 - `remove_selected`: the site's declared selectors plus the generic ones below;
@@ -30,11 +30,8 @@ from crawler.common.html import (
     parse_fragment,
     serialize_fragment,
     text_of,
-    written_url,
 )
 from crawler.common.text import squash
-from crawler.common.urls import https_url
-from pipelines.lead_image import is_article_image
 
 # Selectors that mark boilerplate on any site; each site adds its own (`Site.boilerplate`).
 GENERIC_SELECTORS = (
@@ -345,42 +342,3 @@ def remove_boilerplate(body_html: str, site_selectors: tuple[str, ...] = ()) -> 
     root = parse_fragment(body_html)
     strip_boilerplate(root, site_selectors)
     return serialize_fragment(root)
-
-
-def first_image(body_html: str, base_url: str) -> str:
-    """Return the https URL of the body's first image, or an empty string."""
-    for img in parse_fragment(body_html).iter("img"):
-        src = img.get("src", "").strip()
-        if src:
-            return https_url(src, base_url)
-    return ""
-
-
-def first_image_of_tree(root: etree._Element, base_url: str) -> str:
-    """Return what `first_image` finds once the tree is serialized."""
-    for img in root.iter("img"):
-        src = _written_src(img).strip()
-        if src:
-            return https_url(src, base_url)
-    return ""
-
-
-def lead_image_of_tree(root: etree._Element, base_url: str) -> str:
-    """Return the https URL of the body's first image that is the article's (the lead image)."""
-    for img in root.iter("img"):
-        src = _written_src(img).strip()
-        if src and is_article_image(img, https_url(src, base_url)):
-            return https_url(src, base_url)
-    return ""
-
-
-def _written_src(img: etree._Element) -> str:
-    """Return an image's `src` as the written body holds it (escaped, leading blanks gone)."""
-    src = img.get("src")
-    if src is None:
-        return ""
-    try:
-        return written_url(src)
-    except ValueError:  # control characters, which lxml does not set: write the image itself
-        markup = etree.tostring(img, method="html", encoding="unicode", with_tail=False)
-        return str(parse_fragment(markup)[0].get("src", ""))

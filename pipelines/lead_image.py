@@ -15,6 +15,9 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
+from crawler.common.html import parse_fragment, written_url
+from crawler.common.urls import https_url
+
 # Smaller than this on a side (as the `width`/`height` attributes declare): an icon, a
 # button, a tracking pixel, never the article's picture.
 MIN_SIDE_PX = 100
@@ -81,3 +84,42 @@ def settled_lead_image(body_image: str, declared: str, default: str) -> str:
         if is_safe_image_url(candidate):
             return candidate
     return ""
+
+
+def first_image(body_html: str, base_url: str) -> str:
+    """Return the https URL of the body's first image, or an empty string."""
+    for img in parse_fragment(body_html).iter("img"):
+        src = img.get("src", "").strip()
+        if src:
+            return https_url(src, base_url)
+    return ""
+
+
+def first_image_of_tree(root: etree._Element, base_url: str) -> str:
+    """Return what `first_image` finds once the tree is serialized."""
+    for img in root.iter("img"):
+        src = _written_src(img).strip()
+        if src:
+            return https_url(src, base_url)
+    return ""
+
+
+def lead_image_of_tree(root: etree._Element, base_url: str) -> str:
+    """Return the https URL of the body's first image that is the article's (the lead image)."""
+    for img in root.iter("img"):
+        src = _written_src(img).strip()
+        if src and is_article_image(img, https_url(src, base_url)):
+            return https_url(src, base_url)
+    return ""
+
+
+def _written_src(img: etree._Element) -> str:
+    """Return an image's `src` as the written body holds it (escaped, leading blanks gone)."""
+    src = img.get("src")
+    if src is None:
+        return ""
+    try:
+        return written_url(src)
+    except ValueError:  # control characters, which lxml does not set: write the image itself
+        markup = etree.tostring(img, method="html", encoding="unicode", with_tail=False)
+        return str(parse_fragment(markup)[0].get("src", ""))

@@ -51,13 +51,12 @@ from pipelines.boilerplate import (
     _drop,
     _has_text,
     _possible,
-    first_image,
-    first_image_of_tree,
     remove_boilerplate,
     remove_empty_blocks,
     remove_selected,
 )
 from pipelines.clean import clean_html, clean_tree
+from pipelines.lead_image import first_image, first_image_of_tree
 from pipelines.sanitize import sanitize_html
 from pipelines.validate import text_of_tree
 from tests.documents import FIXTURES

@@ -11,7 +11,8 @@ import pytest
 
 from crawler.items import Article
 from pipelines.body import ArticleBodyPipeline
-from pipelines.boilerplate import first_image, remove_boilerplate
+from pipelines.boilerplate import remove_boilerplate
+from pipelines.lead_image import first_image
 
 PAGE_URL = "https://finance.sina.com.cn/roll/2021-06-16/doc-ikqcfnca1234567.shtml"
 QR_CODE_IMAGE = "https://n.sinaimg.cn/finance/cece9e13/20200514/343233024.png"
