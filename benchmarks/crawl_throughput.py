@@ -31,8 +31,11 @@ crawl): its CPU is the crawl's and its page processes' (all its descendants, pol
 /proc), and its memory the highest sum of their Pss (a page the forked processes share
 counts once over them all).
 
+`--preload LIB` adds a crawl `alloc`: ours started with LIB preloaded (LD_PRELOAD), for
+another malloc (Debian's libmimalloc2.0: /usr/lib/x86_64-linux-gnu/libmimalloc.so.2).
+
     .venv/bin/python benchmarks/crawl_throughput.py [--articles 2000] [--repeats 3]
-        [--page-processes 1] [--base-tree DIR]
+        [--page-processes 1] [--base-tree DIR] [--preload LIB]
 
 The archives and logs go to a temporary folder under BENCH_TMPDIR, else ~/.cache (not
 /tmp: see `benchmarks.work_folder`).
@@ -249,11 +252,21 @@ def runqueue_wait(pid: int) -> float | None:
 
 
 def run(
-    kind: str, command: list[str], cwd: Path, mirror: BenchMirror, log: Path, *, tree: Path = ROOT
+    kind: str,
+    command: list[str],
+    cwd: Path,
+    mirror: BenchMirror,
+    log: Path,
+    *,
+    tree: Path = ROOT,
+    preload: str = "",
 ) -> Run:
-    """Run one crawl process to its end, polling its peak RSS; `tree` is the code it imports."""
+    """Run one crawl process to its end, polling its peak RSS; `tree` is the code it imports,
+    `preload` a library it starts with (LD_PRELOAD: another malloc)."""
     mirror.reset()
     env = {**os.environ, "PYTHONPATH": str(tree)}
+    if preload:
+        env["LD_PRELOAD"] = preload
     if kind.startswith("bare"):
         env.pop("SCRAPY_SETTINGS_MODULE", None)
     started, own = time.monotonic(), resource.getrusage(resource.RUSAGE_SELF)
@@ -362,6 +375,10 @@ def settings(concurrency: int) -> list[str]:
     return [option for name, value in values.items() for option in ("-s", f"{name}={value}")]
 
 
+# The kinds of crawl that run the project's `scrapy crawl sina` (the others: the bare spider).
+CRAWLS_OF_OURS = ("ours", "pool", "base", "alloc")
+
+
 def crawl_command(
     kind: str,
     api: str,
@@ -379,7 +396,7 @@ def crawl_command(
     from `archive`'s parent (no scrapy.cfg there: Scrapy's defaults only), `bare1` with the
     project's CONCURRENT_ITEMS.
     """  # fmt: skip
-    if kind in ("ours", "pool", "base"):
+    if kind in CRAWLS_OF_OURS:
         pool = ["-s", f"PAGE_POOL_PROCESSES={processes}"] if kind == "pool" else []
         return [sys.executable, "-m", "scrapy", "crawl", "sina", "-a", f"max_pages={pages}",
                 *settings(concurrency), "-s", f"SINA_ROLL_API_URL={api}",
@@ -419,7 +436,13 @@ def main() -> None:
         "--page-processes", type=int, default=1,
         help="PAGE_POOL_PROCESSES of a crawl `pool` beside `ours` (0: no such crawl)",
     )  # fmt: skip
+    parser.add_argument(
+        "--preload", default="", metavar="LIB",
+        help="also crawl as `ours` with LIB preloaded (LD_PRELOAD), e.g. another malloc",
+    )  # fmt: skip
     args = parser.parse_args()
+    if args.preload and not Path(args.preload).is_file():
+        parser.error(f"--preload: no such library file: {args.preload}")
     count, pages = args.articles, -(-args.articles // PAGE_SIZE)
 
     print(f"{machine_line()}; {load_average()}")
@@ -432,20 +455,23 @@ def main() -> None:
         api = f"{mirror.origin}/api/roll/get"
         for attempt in range(args.repeats):
             kinds = ("bare", "bare1", "ours") + (("pool",) if args.page_processes else ())
+            kinds += ("alloc",) if args.preload else ()
             for kind in kinds + (("base",) if args.base_tree else ()):
                 archive = Path(folder) / f"archive-{kind}-{attempt}"
                 tree = args.base_tree.resolve() if kind == "base" else ROOT
                 command, cwd = crawl_command(kind, api, pages, args.concurrency, archive,
                                              tree=tree, processes=args.page_processes)  # fmt: skip
                 probe = file_creation_ms(Path(folder) / f"probe-{kind}-{attempt}")
-                result = run(kind, command, cwd, mirror, Path(folder) / f"{kind}.log", tree=tree)
+                preload = args.preload if kind == "alloc" else ""
+                result = run(kind, command, cwd, mirror, Path(folder) / f"{kind}.log", tree=tree,
+                             preload=preload)  # fmt: skip
                 result.file_ms = probe
                 print(describe(result, count), flush=True)
                 runs.append(result)
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"this benchmark process: peak RSS {own:.0f} MB (a floor for its children's ru_maxrss)")
     print(f"\nmedians over {args.repeats} runs each:")
-    summarize(runs, count, parse, write, args.page_processes)
+    summarize(runs, count, parse, write, processes=args.page_processes, preload=args.preload)
     print(f"load average at the end: {os.getloadavg()[0]:.2f}")
     slow = [r for r in runs if r.file_ms > SLOW_FILE_CREATION_MS]
     if slow:
@@ -455,12 +481,14 @@ def main() -> None:
               f"our CPU an article is overstated. Wait a few minutes, or set BENCH_TMPDIR "
               f"to a folder elsewhere, and run again.")  # fmt: skip
     failed = [r for r in runs if r.status != 0 or r.articles != count]
-    failed += [r for r in runs if r.kind in ("ours", "pool", "base") and r.files != count]
+    failed += [r for r in runs if r.kind in CRAWLS_OF_OURS and r.files != count]
     if failed:
         print(f"WARNING: {len(failed)} run(s) did not fetch/write all {count} articles")
 
 
-def summarize(runs: list[Run], count: int, parse: float, write: float, processes: int) -> None:
+def summarize(
+    runs: list[Run], count: int, parse: float, write: float, *, processes: int, preload: str = ""
+) -> None:
     """Print the medians: throughputs, their ratios, CPU per article and its floor, memory."""
 
     def median(kind: str, value: str) -> float:
@@ -524,6 +552,15 @@ def summarize(runs: list[Run], count: int, parse: float, write: float, processes
               f"memory of the crawl and its processes together {pool_mb:.0f} MB (the highest sum "
               f"of their Pss, polled every 0.1 s; our crawl alone, so read: {ours_mb:.0f} MB)"
               )  # fmt: skip
+    if any(r.kind == "alloc" for r in runs):
+        alloc, alloc_w = rates("alloc")
+        alloc_ms = median("alloc", "serving_cpu") / count * 1e3
+        alloc_mb = max(max(r.maxrss_mb, r.hwm_mb) for r in runs if r.kind == "alloc")
+        print(f"our crawl with LD_PRELOAD={preload}: {alloc:.1f} articles/s whole run, "
+              f"{alloc_w:.1f}/s serving window; throughput ratio to bare {alloc / bare:.2f} "
+              f"(whole run), {alloc_w / bare_w:.2f} (serving window); CPU per article "
+              f"{alloc_ms:.2f} ms, {alloc_ms / floor:.2f}× the floor, {alloc_ms / ours_ms:.2f} of "
+              f"ours; peak RSS {alloc_mb:.0f} MB")  # fmt: skip
     peak = max(max(r.maxrss_mb, r.hwm_mb) for r in runs if r.kind == "ours")
     print(f"our crawl's peak RSS: {peak:.0f} MB (highest of ru_maxrss and VmHWM over the runs); "
           f"bare spider: {max(r.maxrss_mb for r in runs if r.kind == 'bare'):.0f} MB")  # fmt: skip

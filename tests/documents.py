@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,12 +110,14 @@ def scrapy(*args: str) -> Run:
 
 
 def scrapy_cli(
-    *args: str, cwd: Path = ROOT, timeout: float = 120
+    *args: str, cwd: Path = ROOT, timeout: float = 120, env: Mapping[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run a `scrapy` command of this project in a child process: the real command line."""
+    """Run a `scrapy` command of this project in a child process: the real command line
+    (with `env` added to its environment)."""
     return subprocess.run(
         [sys.executable, "-m", "scrapy", *args],
-        cwd=cwd, env=_ENVIRONMENT, capture_output=True, text=True, timeout=timeout, check=False,
+        cwd=cwd, env={**_ENVIRONMENT, **(env or {})}, capture_output=True, text=True,
+        timeout=timeout, check=False,
     )  # fmt: skip
 
 

@@ -71,6 +71,20 @@ def test_render_errors_are_usage_errors() -> None:
     assert "sina has no channel '42'" in unknown_channel.stderr
 
 
+def assert_demo_archive(archive: Path) -> dict[str, str]:
+    """Check that the archive holds the demo's pages as `scrapy render` writes each from its
+    real URL (links to the real hosts); return its files' texts by title."""
+    files = {
+        str(frontmatter.load(path)["title"]): path.read_text(encoding="utf-8")
+        for path in archive.rglob("*.md")
+    }
+    assert len(files) == len(SINA_PAGES)
+    for page in SINA_PAGES:
+        expected = expected_file(page).read_text(encoding="utf-8")
+        assert_same_document(files[str(frontmatter.loads(expected)["title"])], expected)
+    return files
+
+
 # The demo's download handler is a class made at run time: a page process does without it.
 @pytest.mark.parametrize("pool", [(), ("-s", "PAGE_POOL_PROCESSES=1")], ids=["alone", "pool"])
 def test_demo_crawls_the_recorded_pages_into_the_archive_under_their_real_urls(
@@ -80,14 +94,21 @@ def test_demo_crawls_the_recorded_pages_into_the_archive_under_their_real_urls(
         "demo", "-s", f"MARKDOWN_EXPORT_DIR={tmp_path}", "-s", "DOWNLOAD_DELAY=0", *pool
     )
     assert result.returncode == 0, result.stderr
-    files = {
-        frontmatter.load(path)["title"]: path.read_text(encoding="utf-8")
-        for path in tmp_path.rglob("*.md")
-    }
-    assert len(files) == len(SINA_PAGES)
-    # The documents `scrapy render` writes from each page's real URL: links to the real hosts.
-    for page in SINA_PAGES:
-        expected = expected_file(page).read_text(encoding="utf-8")
-        assert_same_document(files[frontmatter.loads(expected)["title"]], expected)
+    files = assert_demo_archive(tmp_path)
     assert not [text for text in files.values() if "127.0.0.1" in text]
     assert "Wrote " in result.stderr and "<https://finance.sina.com.cn/roll/" in result.stderr
+
+
+# Debian's libmimalloc2.0 (.ci/debian-packages), which the README suggests preloading for
+# crawls held up by CPU.
+MIMALLOC = Path("/usr/lib/x86_64-linux-gnu/libmimalloc.so.2")
+
+
+def test_a_crawl_started_with_mimalloc_preloaded_writes_the_same_archive(tmp_path: Path) -> None:
+    assert MIMALLOC.is_file(), f"{MIMALLOC} is missing: apt-get install libmimalloc2.0"
+    # Verbose, mimalloc names its options when it starts: proof that it was preloaded.
+    env = {"LD_PRELOAD": str(MIMALLOC), "MIMALLOC_VERBOSE": "1"}
+    result = scrapy_cli("demo", "-s", f"MARKDOWN_EXPORT_DIR={tmp_path}", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "mimalloc: option" in result.stderr
+    assert_demo_archive(tmp_path)
