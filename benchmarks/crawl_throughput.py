@@ -31,8 +31,9 @@ crawl): its CPU is the crawl's and its page processes' (all its descendants, pol
 /proc), and its memory the highest sum of their Pss (a page the forked processes share
 counts once over them all).
 
-`--preload LIB` adds a crawl `alloc`: ours started with LIB preloaded (LD_PRELOAD), for
-another malloc (Debian's libmimalloc2.0: /usr/lib/x86_64-linux-gnu/libmimalloc.so.2).
+`--preload LIB` adds crawls `alloc` and `poolalloc`: ours and `pool` started with LIB
+preloaded (LD_PRELOAD), for another malloc (Debian's libmimalloc2.0:
+/usr/lib/x86_64-linux-gnu/libmimalloc.so.2).
 
     .venv/bin/python benchmarks/crawl_throughput.py [--articles 2000] [--repeats 3]
         [--page-processes 1] [--base-tree DIR] [--preload LIB]
@@ -376,7 +377,7 @@ def settings(concurrency: int) -> list[str]:
 
 
 # The kinds of crawl that run the project's `scrapy crawl sina` (the others: the bare spider).
-CRAWLS_OF_OURS = ("ours", "pool", "base", "alloc")
+CRAWLS_OF_OURS = ("ours", "pool", "base", "alloc", "poolalloc")
 
 
 def crawl_command(
@@ -397,7 +398,7 @@ def crawl_command(
     project's CONCURRENT_ITEMS.
     """  # fmt: skip
     if kind in CRAWLS_OF_OURS:
-        pool = ["-s", f"PAGE_POOL_PROCESSES={processes}"] if kind == "pool" else []
+        pool = ["-s", f"PAGE_POOL_PROCESSES={processes}"] if kind.startswith("pool") else []
         return [sys.executable, "-m", "scrapy", "crawl", "sina", "-a", f"max_pages={pages}",
                 *settings(concurrency), "-s", f"SINA_ROLL_API_URL={api}",
                 "-s", f"MARKDOWN_EXPORT_DIR={archive}", *pool], tree  # fmt: skip
@@ -415,7 +416,7 @@ def describe(run: Run, count: int) -> str:
         f"{run.kind:5} exit {run.status}: {run.articles} articles served, {run.files} files; "
         f"{run.wall:6.2f}s whole ({count / run.wall:6.1f}/s), "
         f"{run.window:6.2f}s serving ({count / run.window:6.1f}/s); "
-        f"CPU {run.cpu:5.2f}s{' (the crawl alone)' if run.kind == 'pool' else ''} "
+        f"CPU {run.cpu:5.2f}s{' (the crawl alone)' if run.kind.startswith('pool') else ''} "
         f"({run.system:4.2f}s kernel), "
         f"{run.serving_cpu / run.window:4.0%} of the serving window "
         f"(+{run.starved / run.window:4.0%} waiting for a core), "
@@ -455,14 +456,15 @@ def main() -> None:
         api = f"{mirror.origin}/api/roll/get"
         for attempt in range(args.repeats):
             kinds = ("bare", "bare1", "ours") + (("pool",) if args.page_processes else ())
-            kinds += ("alloc",) if args.preload else ()
+            if args.preload:  # the same crawls of ours, with the library preloaded
+                kinds += ("alloc",) + (("poolalloc",) if args.page_processes else ())
             for kind in kinds + (("base",) if args.base_tree else ()):
                 archive = Path(folder) / f"archive-{kind}-{attempt}"
                 tree = args.base_tree.resolve() if kind == "base" else ROOT
                 command, cwd = crawl_command(kind, api, pages, args.concurrency, archive,
                                              tree=tree, processes=args.page_processes)  # fmt: skip
                 probe = file_creation_ms(Path(folder) / f"probe-{kind}-{attempt}")
-                preload = args.preload if kind == "alloc" else ""
+                preload = args.preload if kind.endswith("alloc") else ""
                 result = run(kind, command, cwd, mirror, Path(folder) / f"{kind}.log", tree=tree,
                              preload=preload)  # fmt: skip
                 result.file_ms = probe
@@ -538,15 +540,18 @@ def summarize(
               f"window (ratio to bare {base / bare:.2f}, {base_w / bare_w:.2f}); CPU per article "
               f"{base_ms:.2f} ms, {base_ms / floor:.2f}× the floor; ours/base CPU "
               f"{ours_ms / base_ms:.3f}")  # fmt: skip
-    if any(r.kind == "pool" for r in runs):
-        pool, pool_w = rates("pool")
-        pool_ms = median("pool", "serving_cpu") / count * 1e3
-        pool_own_ms = median("pool", "own_serving_cpu") / count * 1e3
-        pool_mb = max(r.tree_mb for r in runs if r.kind == "pool")
+    for kind, label in (("pool", ""), ("poolalloc", f" and LD_PRELOAD={preload}")):
+        if not any(r.kind == kind for r in runs):
+            continue
+        pool, pool_w = rates(kind)
+        pool_ms = median(kind, "serving_cpu") / count * 1e3
+        pool_own_ms = median(kind, "own_serving_cpu") / count * 1e3
+        pool_mb = max(r.tree_mb for r in runs if r.kind == kind)
         ours_mb = max(r.tree_mb for r in runs if r.kind == "ours")
-        print(f"our crawl with PAGE_POOL_PROCESSES={processes}: {pool:.1f} articles/s whole run, "
-              f"{pool_w:.1f}/s serving window; throughput ratio to bare {pool / bare:.2f} (whole "
-              f"run), {pool_w / bare_w:.2f} (serving window); CPU per article, the crawl's and "
+        print(f"our crawl with PAGE_POOL_PROCESSES={processes}{label}: {pool:.1f} articles/s "
+              f"whole run, {pool_w:.1f}/s serving window; throughput ratio to bare "
+              f"{pool / bare:.2f} (whole run), {pool_w / bare_w:.2f} (serving window); CPU per "
+              f"article, the crawl's and "
               f"its page processes' {pool_ms:.2f} ms ({pool_own_ms:.2f} ms the crawl's own), "
               f"{pool_ms / floor:.2f}× the floor; peak "
               f"memory of the crawl and its processes together {pool_mb:.0f} MB (the highest sum "
