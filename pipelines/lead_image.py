@@ -11,6 +11,7 @@ HTML and CSS); any other goes to the next rule.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -97,20 +98,21 @@ def first_image(body_html: str, base_url: str) -> str:
 
 def first_image_of_tree(root: etree._Element, base_url: str) -> str:
     """Return what `first_image` finds once the tree is serialized."""
-    for img in root.iter("img"):
-        src = _written_src(img).strip()
-        if src:
-            return https_url(src, base_url)
-    return ""
+    return next((url for _, url in _images_of_tree(root, base_url)), "")
 
 
 def lead_image_of_tree(root: etree._Element, base_url: str) -> str:
     """Return the https URL of the body's first image that is the article's (the lead image)."""
+    images = _images_of_tree(root, base_url)
+    return next((url for img, url in images if is_article_image(img, url)), "")
+
+
+def _images_of_tree(root: etree._Element, base_url: str) -> Iterator[tuple[etree._Element, str]]:
+    """Yield each image of the tree that has a `src`, with its https URL as it will be written."""
     for img in root.iter("img"):
         src = _written_src(img).strip()
-        if src and is_article_image(img, https_url(src, base_url)):
-            return https_url(src, base_url)
-    return ""
+        if src:
+            yield img, https_url(src, base_url)
 
 
 def _written_src(img: etree._Element) -> str:
