@@ -99,15 +99,13 @@ def test_demo_crawls_the_recorded_pages_into_the_archive_under_their_real_urls(
     assert "Wrote " in result.stderr and "<https://finance.sina.com.cn/roll/" in result.stderr
 
 
-# Debian's libmimalloc2.0 (.ci/debian-packages), which the README suggests preloading for
-# crawls held up by CPU.
-MIMALLOC = Path("/usr/lib/x86_64-linux-gnu/libmimalloc.so.2")
-
-
 def test_a_crawl_started_with_mimalloc_preloaded_writes_the_same_archive(tmp_path: Path) -> None:
-    assert MIMALLOC.is_file(), f"{MIMALLOC} is missing: apt-get install libmimalloc2.0"
+    # Debian's libmimalloc2.0 (.ci/debian-packages), which the README suggests preloading
+    # for crawls held up by CPU; in the folder of the machine's architecture.
+    mimalloc = next(Path("/usr/lib").glob("*-linux-*/libmimalloc.so.2"), None)
+    assert mimalloc is not None, "libmimalloc.so.2 is missing: apt-get install libmimalloc2.0"
     # Verbose, mimalloc names its options when it starts: proof that it was preloaded.
-    env = {"LD_PRELOAD": str(MIMALLOC), "MIMALLOC_VERBOSE": "1"}
+    env = {"LD_PRELOAD": str(mimalloc), "MIMALLOC_VERBOSE": "1"}
     result = scrapy_cli("demo", "-s", f"MARKDOWN_EXPORT_DIR={tmp_path}", env=env)
     assert result.returncode == 0, result.stderr
     assert "mimalloc: option" in result.stderr
