@@ -10,6 +10,8 @@ import sys
 from contextlib import closing
 from pathlib import Path
 
+import pytest
+
 from crawler.archive.state import ADOPTABLE_QUERY, ArchiveState, Record
 from tests.crawling import Crawl, against, crawl, mirror_of
 from tests.documents import ROOT
@@ -238,3 +240,35 @@ def test_the_look_for_an_adopted_file_reads_the_adopted_records_of_the_date_only
     )
     state.close()
     assert "USING INDEX articles_adopted" in plan, plan
+
+
+def a_document(title: str) -> str:
+    """A minimal seed-format document: what the state reads an adopted file's identity from."""
+    return (
+        f"\n---\ntitle: '{title}'\ndate: Sat, 28 May 2022 13:19:43 GMT\n---\n<div>{title}</div>\n"
+    )
+
+
+def test_files_unknown_to_the_state_are_found_across_look_up_batches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Seven documents in two folders (and a file that is no document), looked up four at a
+    # time: whatever order the folders list them in, each batch holds a file without a row.
+    # Each of the five without one is adopted once; the two with one are not.
+    monkeypatch.setattr("crawler.archive.state.LOOKUP_BATCH", 4)
+    root = tmp_path / "archive"
+    paths = [Path("金融", f"{n}.md") for n in range(4)]
+    paths += [Path("科技", "子", f"{n}.md") for n in range(3)]
+    for path in paths:
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(a_document(path.stem), encoding="utf-8")
+    (root / "金融" / "notes.txt").write_text("not an article", encoding="utf-8")
+    recorded = [paths[1], paths[4]]
+    with closing(ArchiveState.open(root / STATE)) as state:
+        for path in recorded:
+            state.record(Record(f"sina:{path}", f"https://example.com/{path}", str(path),
+                                "0" * 64, path.stem, "2022-05-28", None, None, "", ""))  # fmt: skip
+        assert state.adopt_unknown_files(root) == 5
+        adopted = [record.path for record in state.records() if record.key.startswith("file:")]
+        assert sorted(adopted) == sorted(str(path) for path in paths if path not in recorded)
+        assert state.adopt_unknown_files(root) == 0

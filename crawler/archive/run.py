@@ -22,7 +22,7 @@ from crawler.archive.files import create_temporary, is_temporary
 from crawler.archive.state import (
     ArchiveState,
     ArchiveUnusableError,
-    archive_folders,
+    archive_files,
     archive_root,
     open_state,
     state_folder,
@@ -84,11 +84,10 @@ def remove_stale_temporary_files(root: Path) -> int:
     """Delete the temporary files a killed run left (only the lock holder may call this)."""
     removed = 0
     # The state's folder too: the run record is replaced through a temporary file.
-    for folder, names in archive_folders(root, with_state=True):
-        for name in names:
-            if is_temporary(name):  # never a file of anyone else
-                (root / folder / name).unlink(missing_ok=True)
-                removed += 1
+    for folder, name in archive_files(root, with_state=True):
+        if is_temporary(name):  # never a file of anyone else
+            (root / folder / name).unlink(missing_ok=True)
+            removed += 1
     return removed
 
 

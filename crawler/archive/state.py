@@ -84,6 +84,9 @@ CREATE TABLE IF NOT EXISTS facts (
 ADDED_COLUMNS = {"body_hash": "TEXT"}
 
 COMPLETE = "complete"
+# Files looked up in the state in one query when the archive's folders are compared with it
+# (below 999, the most parameters a query takes in SQLite before 3.32).
+LOOKUP_BATCH = 500
 
 # An adopted file (`file:` key) of the article's date with its title or its body, the file
 # with both first. Named parameters: Python 3.12 deprecates numbered ones given as a
@@ -423,28 +426,33 @@ class ArchiveState:
     def _unknown_files(self, root: Path) -> Iterator[tuple[str, ...]]:
         """Yield the record values of each article file that no record holds.
 
-        Compares a folder's files with the paths recorded under it, read in one range of
-        the path index: a look-up a file would cost ten times as much.
+        Files are looked up LOOKUP_BATCH at a time, as the folders are read: the memory this
+        takes does not grow with the archive (a channel's folder may hold a million files).
         """
         now = utc_now()
-        for folder, all_names in archive_folders(root):
-            names = [name for name in all_names if name.endswith(".md")]
-            if not names:
-                continue
-            start = os.path.join(folder, "") if folder else ""
-            if start:  # paths from `start` up to the first string that does not begin so
-                end = start[:-1] + chr(ord(os.sep) + 1)
-                rows = self.connection.execute(
-                    "SELECT path FROM articles WHERE path >= ? AND path < ?", (start, end)
-                )
-            else:
-                rows = self.connection.execute("SELECT path FROM articles")
-            recorded = {rest for (path,) in rows if os.sep not in (rest := path[len(start) :])}
-            for name in names:
-                if name not in recorded:
-                    values = self._file_record(root, os.path.join(folder, name), now)
-                    if values is not None:
-                        yield values
+        batch: list[str] = []
+        for folder, name in archive_files(root):
+            if name.endswith(".md"):
+                batch.append(os.path.join(folder, name))
+                if len(batch) == LOOKUP_BATCH:
+                    yield from self._unrecorded(root, batch, now)
+                    batch = []
+        yield from self._unrecorded(root, batch, now)
+
+    def _unrecorded(self, root: Path, paths: list[str], now: str) -> Iterator[tuple[str, ...]]:
+        """Yield the record values of each of these archive files that no record holds."""
+        if not paths:
+            return
+        placeholders = ", ".join("?" * len(paths))
+        rows = self.connection.execute(
+            f"SELECT path FROM articles WHERE path IN ({placeholders})", paths
+        )
+        recorded = {path for (path,) in rows}
+        for path in paths:
+            if path not in recorded:
+                values = self._file_record(root, path, now)
+                if values is not None:
+                    yield values
 
     def _file_record(self, root: Path, relative: str, now: str) -> tuple[str, ...] | None:
         """Return the record values of an archive file (key `file:<path>`), None if no article."""
@@ -473,20 +481,38 @@ class ArchiveState:
 
 
 def archive_folders(root: Path, *, with_state: bool = False) -> Iterator[tuple[str, list[str]]]:
-    """Yield each folder of the archive (relative, `""` for the root) with its files' names.
+    """Yield each folder of the archive (relative, `""` for the root) with its files' names,
+    once it has been read whole (see `archive_files`)."""
+    names: list[str] = []
+    for folder, name in _walk(root, with_state=with_state):
+        if name is None:
+            yield folder, names
+            names = []
+        else:
+            names.append(name)
+
+
+def archive_files(root: Path, *, with_state: bool = False) -> Iterator[tuple[str, str]]:
+    """Yield each file of the archive as (its folder, relative; its name), as it is read.
 
     Only regular files count; the state's folder is left out (unless `with_state`) and
-    symbolic links are not followed. Walks with `os.scandir`, one folder at a time (an
-    archive may hold 100,000 files). Raise ArchiveUnusableError, naming the folder, if one
-    cannot be listed: a state built without its files would let them be written twice, and
-    a clean-up that skipped one would leave its half-written files.
+    symbolic links are not followed. No folder's listing is held: one folder may hold a
+    million files. Raise ArchiveUnusableError, naming the folder, if one cannot be listed:
+    a state built without its files would let them be written twice, and a clean-up that
+    skipped one would leave its half-written files.
     """
+    files = _walk(root, with_state=with_state)
+    return ((folder, name) for folder, name in files if name is not None)
+
+
+def _walk(root: Path, *, with_state: bool) -> Iterator[tuple[str, str | None]]:
+    """Yield (folder, name) for each file of a folder as `os.scandir` reads it, then
+    (folder, None) once the folder is read whole; folder by folder."""
     top = os.fspath(root)
     prefix = len(os.path.join(top, ""))
     folders = [top]
     while folders:
         folder = folders.pop()
-        names = []
         try:
             with os.scandir(folder) as entries:
                 for entry in entries:
@@ -494,11 +520,11 @@ def archive_folders(root: Path, *, with_state: bool = False) -> Iterator[tuple[s
                         if with_state or not (folder == top and entry.name == STATE_FOLDER):
                             folders.append(entry.path)
                     elif entry.is_file(follow_symlinks=False):
-                        names.append(entry.name)
+                        yield folder[prefix:], entry.name
         except OSError as error:
             message = f"cannot read the archive folder {folder}: {error}"
             raise ArchiveUnusableError(message) from None
-        yield folder[prefix:], names
+        yield folder[prefix:], None
 
 
 def open_state(

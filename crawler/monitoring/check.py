@@ -16,7 +16,7 @@ from pathlib import Path
 
 from crawler.archive.document import body_digest, layout_problem
 from crawler.archive.files import is_temporary
-from crawler.archive.state import ArchiveState, archive_folders
+from crawler.archive.state import ArchiveState, archive_files
 from crawler.monitoring.progress import Progress
 
 logger = logging.getLogger(__name__)
@@ -66,10 +66,9 @@ def read_file(root: Path, path: Path) -> ArchiveFile:
 
 
 def walk(root: Path) -> Iterator[Path]:
-    """Yield every file of the archive outside its state folder, one folder at a time."""
-    for folder, names in archive_folders(root):
-        for name in names:
-            yield root / folder / name
+    """Yield every file of the archive outside its state folder, as its folder is read."""
+    for folder, name in archive_files(root):
+        yield root / folder / name
 
 
 def check_archive(
