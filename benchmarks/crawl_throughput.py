@@ -413,7 +413,7 @@ def crawl_command(
 def describe(run: Run, count: int) -> str:
     """One line per run."""
     return (
-        f"{run.kind:5} exit {run.status}: {run.articles} articles served, {run.files} files; "
+        f"{run.kind:9} exit {run.status}: {run.articles} articles served, {run.files} files; "
         f"{run.wall:6.2f}s whole ({count / run.wall:6.1f}/s), "
         f"{run.window:6.2f}s serving ({count / run.window:6.1f}/s); "
         f"CPU {run.cpu:5.2f}s{' (the crawl alone)' if run.kind.startswith('pool') else ''} "
