@@ -82,13 +82,17 @@ def archive_lock(root: Path) -> Iterator[Path]:
 
 def remove_stale_temporary_files(root: Path) -> int:
     """Delete the temporary files a killed run left (only the lock holder may call this)."""
-    removed = 0
-    # The state's folder too: the run record is replaced through a temporary file.
-    for folder, name in archive_files(root, with_state=True):
-        if is_temporary(name):  # never a file of anyone else
-            (root / folder / name).unlink(missing_ok=True)
-            removed += 1
-    return removed
+    # The state's folder too: the run record is replaced through a temporary file. Listed
+    # first, removed after: some file systems skip entries of a folder deleted from while
+    # it is being read.
+    temporary = [
+        root / folder / name
+        for folder, name in archive_files(root, with_state=True)
+        if is_temporary(name)  # never a file of anyone else
+    ]
+    for path in temporary:
+        path.unlink(missing_ok=True)
+    return len(temporary)
 
 
 def check_state(path: Path, timeout: float, full: bool = True) -> None:
